@@ -1,0 +1,94 @@
+// message_text.cpp - a message held as text, split the way an MTA hands it
+// to a milter, and a seal plan applied to it the way sendmail applies a
+// milter's changes. Used by the offline signer and the tests, so that they
+// exercise exactly the milter's code path; the milter itself never calls this.
+#include <algorithm>
+
+#include "bounceseal/encoding.hpp"
+#include "bounceseal/seal.hpp"
+
+namespace bounceseal {
+namespace {
+
+std::string with_eol(std::string_view text, std::string_view eol) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '\n') out += eol;
+        else out += text[i];
+    }
+    return out;
+}
+
+}  // namespace
+
+SplitMessage split_message(std::string_view message) {
+    SplitMessage m;
+    if (message.starts_with("From ")) {
+        std::size_t nl = message.find('\n');
+        message = nl == std::string_view::npos ? std::string_view{} : message.substr(nl + 1);
+    }
+    std::size_t first_nl = message.find('\n');
+    m.eol = (first_nl != std::string_view::npos && first_nl > 0 && message[first_nl - 1] == '\r') ? "\r\n" : "\n";
+    std::size_t pos = 0;
+    while (pos < message.size()) {
+        std::size_t nl = message.find('\n', pos);
+        std::size_t end = nl == std::string_view::npos ? message.size() : nl;
+        std::string_view line = message.substr(pos, end - pos);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        std::size_t next = nl == std::string_view::npos ? message.size() : nl + 1;
+        if (line.empty()) {  // the blank line: the body follows
+            m.body = message.substr(next);
+            return m;
+        }
+        if ((line[0] == ' ' || line[0] == '\t') && !m.headers.empty()) {
+            m.headers.back().value += "\n";  // sendmail joins folds with a bare LF
+            m.headers.back().value += line;
+        } else {
+            std::size_t colon = line.find(':');
+            if (colon == std::string_view::npos || colon == 0) {
+                // Not a header line: what follows is body, as for sendmail.
+                m.body = message.substr(pos);
+                return m;
+            }
+            std::string_view name = line.substr(0, colon);
+            while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+            m.headers.push_back({std::string(name), std::string(line.substr(colon + 1))});
+        }
+        pos = next;
+    }
+    m.body = message.substr(message.size());
+    return m;
+}
+
+std::string apply_seal_plan(const std::vector<HeaderField>& headers, std::string_view body, const SealPlan& plan,
+                            std::string_view eol) {
+    struct Field {
+        std::string name;
+        std::string value;
+        bool removed = false;
+    };
+    std::vector<Field> fields;
+    for (const auto& h : headers) fields.push_back({h.name, h.value});
+    auto nth = [&](const std::string& name, int index) -> Field* {
+        int seen = 0;
+        for (auto& f : fields)
+            if (ascii_lower(f.name) == ascii_lower(name) && ++seen == index) return &f;
+        return nullptr;
+    };
+    for (const auto& c : plan.header_changes) {
+        if (c.kind == HeaderChange::Kind::add) {
+            fields.push_back({c.name, c.value});
+        } else if (Field* f = nth(c.name, c.index)) {
+            if (c.kind == HeaderChange::Kind::remove) f->removed = true;
+            else f->value = c.value;
+        }
+    }
+    std::string out;
+    for (const auto& f : fields)
+        if (!f.removed) out += f.name + ":" + with_eol(f.value, eol) + std::string(eol);
+    out += eol;
+    out += plan.body_text(body);
+    return out;
+}
+
+}  // namespace bounceseal

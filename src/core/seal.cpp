@@ -1,0 +1,288 @@
+// seal.cpp - plan_seal(): the body hash, the signed record, and the MIME
+// surgery that carries them (docs/FORMAT.md, "Sealing").
+//
+// Two shapes: a top-level multipart/mixed gets the two seal parts inserted
+// before its close delimiter ("appended"); anything else is wrapped whole as
+// the first part of a new multipart/mixed, its Content-* fields moved into
+// that part ("wrapped"). Either way the original bytes are kept as they are:
+// the plan refers to ranges of the original body instead of rewriting it.
+// Whether to seal at all (client, AUTH, sender) is decided by the caller.
+#include "bounceseal/seal.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <map>
+
+#include <gmime/gmime.h>
+
+#include "bounceseal/error.hpp"
+#include "bounceseal/mime.hpp"
+
+namespace bounceseal {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && ascii_lower(a) == ascii_lower(b);
+}
+
+bool is_content_field(std::string_view name) { return ascii_lower(name.substr(0, 8)) == "content-"; }
+
+const HeaderField* first_field(const std::vector<HeaderField>& headers, std::string_view name) {
+    for (const auto& h : headers)
+        if (iequals(h.name, name)) return &h;
+    return nullptr;
+}
+
+// Replaces the bare-LF folds of a field value with `eol`.
+std::string with_eol(std::string_view text, std::string_view eol) {
+    if (eol == "\n") return std::string(text);
+    std::string out;
+    out.reserve(text.size() + 16);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) out += eol;
+        else out += text[i];
+    }
+    return out;
+}
+
+struct TopType {
+    std::string mime_type;  // lower case, "text/plain" if absent
+    std::string boundary;
+};
+
+TopType top_type(const std::vector<HeaderField>& headers) {
+    TopType t{"text/plain", {}};
+    const HeaderField* ct = first_field(headers, "Content-Type");
+    if (ct == nullptr) return t;
+    mime_init();
+    GPtr<GMimeContentType> parsed(g_mime_content_type_parse(nullptr, ct->value.c_str()));
+    if (!parsed) return t;
+    std::unique_ptr<char, decltype(&g_free)> mt(g_mime_content_type_get_mime_type(parsed.get()), g_free);
+    if (mt) t.mime_type = ascii_lower(mt.get());
+    if (const char* b = g_mime_content_type_get_parameter(parsed.get(), "boundary")) t.boundary = b;
+    return t;
+}
+
+// Offset of the line "--boundary--" that closes the top-level multipart, or
+// npos. A nested multipart cannot use the same boundary (RFC 2046 5.1.2).
+std::size_t close_delimiter(std::string_view body, std::string_view boundary) {
+    if (boundary.empty()) return std::string_view::npos;
+    const std::string close = "--" + std::string(boundary) + "--";
+    std::size_t pos = 0;
+    while (pos < body.size()) {
+        if (body.compare(pos, close.size(), close) == 0) {
+            std::size_t after = pos + close.size();
+            // Only transport padding may follow on the line.
+            while (after < body.size() && (body[after] == ' ' || body[after] == '\t')) ++after;
+            if (after == body.size() || body[after] == '\r' || body[after] == '\n') return pos;
+        }
+        std::size_t nl = body.find('\n', pos);
+        if (nl == std::string_view::npos) break;
+        pos = nl + 1;
+    }
+    return std::string_view::npos;
+}
+
+std::string detect_eol(std::string_view body) {
+    std::size_t nl = body.find('\n');
+    if (nl != std::string_view::npos && (nl == 0 || body[nl - 1] != '\r')) return "\n";
+    return "\r\n";
+}
+
+// "=_" cannot occur in base64 or quoted-printable text, and the random part
+// makes a clash with any other content practically impossible; the check
+// below makes it certain.
+std::string fresh_boundary(std::string_view body) {
+    for (;;) {
+        std::string b = "=_bounceseal_";
+        for (auto byte : random_bytes(18)) b += "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"[byte % 62];
+        if (memmem(body.data(), body.size(), b.data(), b.size()) == nullptr) return b;
+    }
+}
+
+std::string seal_part(std::string_view file, std::string_view description, std::string_view text,
+                      std::string_view eol) {
+    std::string out;
+    out += "Content-Type: text/plain; charset=us-ascii; name=\"";
+    out += file;
+    out += "\"";
+    out += eol;
+    out += "Content-Disposition: attachment; filename=\"";
+    out += file;
+    out += "\"";
+    out += eol;
+    out += "Content-Description: ";
+    out += description;
+    out += eol;
+    out += eol;
+    out += text;
+    return out;
+}
+
+// The two seal parts, each introduced by a delimiter line, ending with the
+// line end that belongs to the delimiter that follows them.
+std::string seal_parts(const Record& r, const Bytes& sig, std::string_view boundary, std::string_view eol) {
+    std::string out;
+    out += "--";
+    out += boundary;
+    out += eol;
+    out += seal_part("bounceseal-record.txt", "Bounce seal record (safe to ignore)", with_eol(record_text(r), eol), eol);
+    out += eol;
+    out += "--";
+    out += boundary;
+    out += eol;
+    out += seal_part("bounceseal-signature.txt", "Bounce seal signature (safe to ignore)",
+                     signature_part_text(r, sig, eol), eol);
+    out += eol;
+    return out;
+}
+
+BodySegment owned(std::string s) { return BodySegment{std::move(s), 0, 0, false}; }
+BodySegment original(std::size_t off, std::size_t len) { return BodySegment{{}, off, len, true}; }
+
+// Header block of the wrapped first part: the message's Content-* fields.
+std::string moved_fields(const std::vector<HeaderField>& headers, std::string_view eol) {
+    std::string out;
+    for (const auto& h : headers)
+        if (is_content_field(h.name)) out += h.name + ":" + with_eol(h.value, eol) + std::string(eol);
+    return out;
+}
+
+// Parses `head` followed by `body` as one MIME entity without copying body.
+GPtr<GMimeObject> parse_head_and_body(GMimeStream* head, std::string_view body) {
+    GPtr<GMimeStream> cat(g_mime_stream_cat_new());
+    GPtr<GMimeStream> rest = memory_stream(body);
+    g_mime_stream_cat_add_source(GMIME_STREAM_CAT(cat.get()), head);
+    g_mime_stream_cat_add_source(GMIME_STREAM_CAT(cat.get()), rest.get());
+    GPtr<GMimeObject> entity = parse_entity(cat.get());
+    if (!entity) throw Error(Errc::mime, "GMime could not parse the message body");
+    return entity;
+}
+
+// Header changes that replace the message's Content-* fields with `ctype`.
+void rewrite_content_fields(const std::vector<HeaderField>& headers, const std::string& ctype,
+                            std::vector<HeaderChange>& changes) {
+    std::map<std::string, int> count;  // lower-case name -> occurrences
+    std::map<std::string, std::string> spelling;
+    for (const auto& h : headers)
+        if (is_content_field(h.name)) {
+            ++count[ascii_lower(h.name)];
+            spelling.emplace(ascii_lower(h.name), h.name);
+        }
+    bool had_ctype = false;
+    for (const auto& [lname, n] : count) {
+        // Descending indexes stay valid whether or not the MTA renumbers
+        // the remaining fields after a removal.
+        int keep = lname == "content-type" ? 1 : 0;
+        for (int i = n; i > keep; --i) changes.push_back({HeaderChange::Kind::remove, spelling[lname], i, {}});
+        if (keep == 1) {
+            changes.push_back({HeaderChange::Kind::change, spelling[lname], 1, ctype});
+            had_ctype = true;
+        }
+    }
+    if (!had_ctype) changes.push_back({HeaderChange::Kind::add, "Content-Type", 0, ctype});
+}
+
+}  // namespace
+
+const char* skip_reason_name(SkipReason r) noexcept {
+    switch (r) {
+    case SkipReason::already_sealed: return "already-sealed";
+    case SkipReason::message_partial: return "message-partial";
+    }
+    return "unknown";
+}
+
+std::optional<SkipReason> seal_precheck(const std::vector<HeaderField>& headers, std::string_view domain) {
+    for (const auto& h : headers) {
+        if (!iequals(h.name, kHeaderName)) continue;
+        try {
+            if (iequals(parse_header_value(h.value).record.domain, domain)) return SkipReason::already_sealed;
+        } catch (const Error&) {
+            // Not a seal of ours: someone else's junk does not stop sealing.
+        }
+    }
+    if (top_type(headers).mime_type == "message/partial") return SkipReason::message_partial;
+    return std::nullopt;
+}
+
+SealPlan plan_seal(const std::vector<HeaderField>& headers, std::string_view body,
+                   std::string_view envelope_sender, const SealKey& key, const SealOptions& options) {
+    if (!valid_domain(key.domain) || !valid_selector(key.selector))
+        throw Error(Errc::usage, "seal key: invalid domain or selector");
+    mime_init();
+    const std::string eol = options.eol.empty() ? detect_eol(body) : options.eol;
+    SealPlan plan;
+    const TopType top = top_type(headers);
+    const std::size_t close = top.mime_type == "multipart/mixed" ? close_delimiter(body, top.boundary)
+                                                                  : std::string_view::npos;
+    const bool append = options.mode == SealMode::both && close != std::string_view::npos;
+
+    // The body in chief, hashed exactly as a verifier will see it.
+    Bytes bh;
+    if (append) {
+        std::string head = "Content-Type:" + with_eol(first_field(headers, "Content-Type")->value, eol) + eol + eol;
+        GPtr<GMimeStream> hs = memory_stream(head);
+        GPtr<GMimeObject> mp = parse_head_and_body(hs.get(), body);
+        std::vector<GMimeObject*> entities;
+        if (GMIME_IS_MULTIPART(mp.get())) {
+            GMimeMultipart* m = GMIME_MULTIPART(mp.get());
+            for (int i = 0; i < g_mime_multipart_get_count(m); ++i) {
+                GMimeObject* child = g_mime_multipart_get_part(m, i);
+                if (seal_part_kind(child) == SealPartKind::none) entities.push_back(child);
+            }
+        }
+        bh = body_hash(entities, options.limits);
+    } else {
+        std::string head = moved_fields(headers, eol) + eol;
+        GPtr<GMimeStream> hs = memory_stream(head);
+        GPtr<GMimeObject> entity = parse_head_and_body(hs.get(), body);
+        bh = body_hash({entity.get()}, options.limits);
+    }
+
+    Record& r = plan.record;
+    r.domain = key.domain;
+    r.selector = key.selector;
+    r.timestamp = options.now != 0 ? options.now : static_cast<std::int64_t>(std::time(nullptr));
+    r.nonce = options.nonce ? *options.nonce : random_bytes(kNonceBytes);
+    r.body_hash = std::move(bh);
+    r.sender_hash = sender_binding(r.nonce, envelope_sender);
+    if (const HeaderField* mid = first_field(headers, "Message-ID")) r.msgid_hash = msgid_binding(r.nonce, mid->value);
+    plan.signature = key.key.sign(record_text(r));
+
+    auto& ch = plan.header_changes;
+    if (options.mode == SealMode::header_only) {
+        plan.shape = "header-only";
+    } else if (append) {
+        plan.shape = "appended";
+        plan.replace_body = true;
+        plan.body.push_back(original(0, close));
+        plan.body.push_back(owned(seal_parts(r, plan.signature, top.boundary, eol)));
+        plan.body.push_back(original(close, body.size() - close));
+    } else {
+        plan.shape = "wrapped";
+        plan.replace_body = true;
+        const std::string boundary = options.boundary ? *options.boundary : fresh_boundary(body);
+        rewrite_content_fields(headers, " multipart/mixed; boundary=\"" + boundary + "\"", ch);
+        plan.body.push_back(owned("--" + boundary + eol + moved_fields(headers, eol) + eol));
+        plan.body.push_back(original(0, body.size()));
+        plan.body.push_back(owned(eol + seal_parts(r, plan.signature, boundary, eol) + "--" + boundary + "--" + eol));
+    }
+    if (options.mode != SealMode::header_only && first_field(headers, "MIME-Version") == nullptr)
+        ch.push_back({HeaderChange::Kind::add, "MIME-Version", 0, " 1.0"});
+    ch.push_back({HeaderChange::Kind::add, std::string(kHeaderName), 0, header_value(r, plan.signature, true)});
+    return plan;
+}
+
+std::string SealPlan::body_text(std::string_view original_body) const {
+    if (!replace_body) return std::string(original_body);
+    std::string out;
+    for (const auto& s : body) {
+        if (s.from_original) out.append(original_body.substr(s.offset, s.length));
+        else out += s.owned;
+    }
+    return out;
+}
+
+}  // namespace bounceseal
