@@ -36,6 +36,24 @@ GPtr<GMimeMessage> parse_message(std::string_view data);
 // Parses a MIME entity (its own header block and content) from a stream.
 GPtr<GMimeObject> parse_entity(GMimeStream* stream);
 
+// A stream of a leaf part's decoded content (transfer encoding removed, as
+// FORMAT.md 4.3 step 1 says); null if `obj` has no content.
+GPtr<GMimeStream> decoded_stream(GMimeObject* obj);
+
+// Reads a GMime stream to its end in chunks; `sink(data, len)` gets each.
+// Returns false on a read error.
+template <class Sink>
+bool read_stream(GMimeStream* stream, Sink&& sink) {
+    char buf[64 * 1024];
+    for (;;) {
+        ssize_t n = g_mime_stream_read(stream, buf, sizeof buf);
+        // A GMimeStreamCat answers -1, not 0, once it is exhausted.
+        if (n == 0 || (n < 0 && g_mime_stream_eos(stream))) return true;
+        if (n < 0) return false;
+        if (!sink(buf, static_cast<std::size_t>(n))) return true;
+    }
+}
+
 // The decoded content of a leaf part (transfer encoding removed), at most
 // `max_len` bytes; nullopt if `obj` is not a leaf or decoding failed.
 std::optional<std::string> decoded_content(GMimeObject* obj, std::size_t max_len);

@@ -61,8 +61,8 @@ struct Record {
 // fields do not satisfy the syntax of FORMAT.md (e.g. a domain with spaces).
 std::string record_text(const Record& r);
 
-// Parses a record text. Accepts CRLF or LF line ends and a missing final line
-// end; everything else must be exactly as record_text() writes it. Throws
+// Parses a record text. Accepts CRLF or LF line ends, trailing white space on
+// a line and a missing final line end; everything else must be exactly as record_text() writes it. Throws
 // Error(Errc::malformed) saying which line or tag is wrong.
 Record parse_record_text(std::string_view text);
 

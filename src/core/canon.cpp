@@ -161,30 +161,12 @@ struct Walker {
 
 Bytes leaf_digest(GMimeObject* leaf) {
     LeafCanonicalizer canon;
-    if (!GMIME_IS_PART(leaf)) return canon.finish();
-    GMimeDataWrapper* content = g_mime_part_get_content(GMIME_PART(leaf));
-    if (content == nullptr) return canon.finish();
-    GMimeStream* raw = g_mime_data_wrapper_get_stream(content);
-    if (raw == nullptr) return canon.finish();
-    GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(content);
-    g_mime_stream_reset(raw);
-    GPtr<GMimeStream> filtered;
-    GMimeStream* src = raw;
-    if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
-        enc == GMIME_CONTENT_ENCODING_UUENCODE) {
-        filtered.reset(g_mime_stream_filter_new(raw));
-        GPtr<GMimeFilter> dec(g_mime_filter_basic_new(enc, FALSE));
-        g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered.get()), dec.get());
-        src = filtered.get();
-    }
-    char buf[64 * 1024];
-    for (;;) {
-        ssize_t n = g_mime_stream_read(src, buf, sizeof buf);
-        // A GMimeStreamCat answers -1, not 0, once it is exhausted.
-        if (n == 0 || (n < 0 && g_mime_stream_eos(src))) break;
-        if (n < 0) throw Error(Errc::mime, "cannot read a MIME part's content");
-        canon.update(buf, static_cast<std::size_t>(n));
-    }
+    GPtr<GMimeStream> content = decoded_stream(leaf);
+    if (content && !read_stream(content.get(), [&](const char* p, std::size_t n) {
+            canon.update(p, n);
+            return true;
+        }))
+        throw Error(Errc::mime, "cannot read a MIME part's content");
     return canon.finish();
 }
 

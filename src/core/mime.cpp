@@ -3,6 +3,7 @@
 // parts. MIME rules themselves are GMime's; nothing here re-implements them.
 #include "bounceseal/mime.hpp"
 
+#include <algorithm>
 #include <mutex>
 
 #include "bounceseal/record.hpp"
@@ -55,29 +56,40 @@ GPtr<GMimeObject> parse_entity(GMimeStream* stream) {
     return GPtr<GMimeObject>(g_mime_parser_construct_part(parser.get(), nullptr));
 }
 
-std::optional<std::string> decoded_content(GMimeObject* obj, std::size_t max_len) {
-    if (!GMIME_IS_PART(obj)) return std::nullopt;
+GPtr<GMimeStream> decoded_stream(GMimeObject* obj) {
+    if (!GMIME_IS_PART(obj)) return nullptr;
     GMimeDataWrapper* content = g_mime_part_get_content(GMIME_PART(obj));
-    if (content == nullptr) return std::string();
+    if (content == nullptr) return nullptr;
     GMimeStream* raw = g_mime_data_wrapper_get_stream(content);
-    if (raw == nullptr) return std::string();
+    if (raw == nullptr) return nullptr;
     g_mime_stream_reset(raw);
     GPtr<GMimeStream> filtered(g_mime_stream_filter_new(raw));
     GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(content);
+    if (enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE) {
+        // RFC 2045 6.7 (3): trailing white space on an encoded line was added
+        // in transport and must go before decoding, or a soft line break
+        // followed by a space would survive as text.
+        GPtr<GMimeFilter> strip(g_mime_filter_strip_new());
+        g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered.get()), strip.get());
+    }
     if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
         enc == GMIME_CONTENT_ENCODING_UUENCODE) {
         GPtr<GMimeFilter> dec(g_mime_filter_basic_new(enc, FALSE));
         g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered.get()), dec.get());
     }
+    return filtered;
+}
+
+std::optional<std::string> decoded_content(GMimeObject* obj, std::size_t max_len) {
+    if (!GMIME_IS_PART(obj)) return std::nullopt;
+    GPtr<GMimeStream> stream = decoded_stream(obj);
     std::string out;
-    char buf[8192];
-    while (out.size() <= max_len) {
-        ssize_t n = g_mime_stream_read(filtered.get(), buf, sizeof buf);
-        if (n == 0 || (n < 0 && g_mime_stream_eos(filtered.get()))) break;  // see leaf_digest()
-        if (n < 0) return std::nullopt;
-        out.append(buf, static_cast<std::size_t>(n));
-    }
-    if (out.size() > max_len) out.resize(max_len);
+    if (!stream) return out;
+    bool ok = read_stream(stream.get(), [&](const char* p, std::size_t n) {
+        out.append(p, std::min(n, max_len - out.size()));
+        return out.size() < max_len;
+    });
+    if (!ok) return std::nullopt;
     return out;
 }
 

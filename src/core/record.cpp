@@ -108,13 +108,16 @@ bool is_base64_tag(std::string_view tag) {
     return tag == "n" || tag == "bh" || tag == "hs" || tag == "hm" || tag == "b";
 }
 
-// Splits text into lines, accepting LF or CRLF ends and no final end.
+// Splits text into lines, accepting LF or CRLF ends and no final end, and
+// dropping trailing white space.
 std::vector<std::string_view> text_lines(std::string_view text) {
     std::vector<std::string_view> lines;
     while (!text.empty()) {
         std::size_t nl = text.find('\n');
         std::string_view line = text.substr(0, nl);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        // CR and trailing white space are what transport adds to a line.
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+            line.remove_suffix(1);
         lines.push_back(line);
         if (nl == std::string_view::npos) break;
         text.remove_prefix(nl + 1);

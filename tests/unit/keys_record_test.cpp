@@ -1,0 +1,188 @@
+// keys_record_test.cpp - key files (permissions, formats, keyring loading),
+// key rotation and the cohort, freshness, and the record parsers' strictness.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bounceseal/error.hpp"
+#include "test_support.hpp"
+
+using namespace bounceseal;
+using namespace bounceseal::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+class TempDir {
+public:
+    TempDir() {
+        char tmpl[] = "/tmp/bounceseal-test-XXXXXX";
+        path_ = mkdtemp(tmpl);
+    }
+    ~TempDir() { fs::remove_all(path_); }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+Errc error_code_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.code();
+    }
+    ADD_FAILURE() << "no error thrown";
+    return Errc::usage;
+}
+
+const char* kMsg = "From: alice@example.test\nTo: bob@example.test\nSubject: k\nMessage-ID: <k@example.test>\n\nbody\n";
+
+}  // namespace
+
+TEST(KeyFile, PrivateKeyReadableByOthersIsRefused) {
+    TempDir d;
+    auto f = d.path() / "sel1.private";
+    write_new_file(f, vector_key().private_pem(), 0644);
+    EXPECT_EQ(error_code_of([&] { PrivateKey::load_pem_file(f); }), Errc::key_unsafe);
+    chmod(f.c_str(), 0640);
+    EXPECT_EQ(error_code_of([&] { PrivateKey::load_pem_file(f); }), Errc::key_unsafe);
+    EXPECT_NO_THROW(PrivateKey::load_pem_file(f, /*require_safe=*/false));
+    chmod(f.c_str(), 0600);
+    EXPECT_EQ(PrivateKey::load_pem_file(f).public_key().pem(), vector_key().public_key().pem());
+}
+
+TEST(KeyFile, WrongTypesAndJunkAreInvalid) {
+    TempDir d;
+    auto junk = d.path() / "junk";
+    write_new_file(junk, "not a key\n", 0600);
+    EXPECT_EQ(error_code_of([&] { PrivateKey::load_pem_file(junk); }), Errc::key_invalid);
+    auto pub = d.path() / "pub.pem";
+    write_new_file(pub, vector_key().public_key().pem(), 0600);
+    EXPECT_EQ(error_code_of([&] { PrivateKey::load_pem_file(pub); }), Errc::key_invalid);
+    EXPECT_EQ(error_code_of([&] { PrivateKey::load_pem_file(d.path() / "missing"); }), Errc::io);
+    EXPECT_EQ(error_code_of([&] { PrivateKey::load_pem_file(d.path()); }), Errc::key_invalid);
+}
+
+TEST(KeyFile, WriteNewFileNeverOverwrites) {
+    TempDir d;
+    write_new_file(d.path() / "x", "one", 0600);
+    EXPECT_EQ(error_code_of([&] { write_new_file(d.path() / "x", "two", 0600); }), Errc::io);
+    struct stat st {};
+    ASSERT_EQ(stat((d.path() / "x").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST(Keyring, LoadsPubFilesAndReportsBadOnes) {
+    TempDir d;
+    write_new_file(d.path() / "sel1.pub", vector_key().public_key().pem(), 0644);
+    write_new_file(d.path() / "sel2.pub", PrivateKey::generate().public_key().pem(), 0644);
+    write_new_file(d.path() / "broken.pub", "garbage", 0644);
+    write_new_file(d.path() / "README", "ignored: not a .pub file", 0644);
+    Keyring ring = Keyring::load_dir(d.path());
+    EXPECT_EQ(ring.size(), 2u);
+    EXPECT_NE(ring.find("sel1"), nullptr);
+    EXPECT_EQ(ring.find("broken"), nullptr);
+    ASSERT_EQ(ring.problems().size(), 1u);
+    EXPECT_EQ(ring.problems()[0].file.filename(), "broken.pub");
+    EXPECT_EQ(error_code_of([&] { Keyring::load_dir(d.path() / "nope"); }), Errc::io);
+}
+
+TEST(Verify, WrongKeyUnknownKeyExpiredFuture) {
+    std::string sealed = seal_text(kMsg);
+    Keyring wrong;
+    wrong.add("sel1", PrivateKey::generate().public_key());
+    EXPECT_EQ(judge_text(sealed, {}, kNow, wrong).reason, Reason::bad_signature);
+    EXPECT_EQ(judge_text(sealed, {}, kNow, Keyring{}).reason, Reason::unknown_key);
+    VerifyPolicy p;
+    EXPECT_EQ(judge_text(sealed, p, kNow + p.max_age).verdict, Verdict::pass);
+    EXPECT_EQ(judge_text(sealed, p, kNow + p.max_age + 1).reason, Reason::expired);
+    EXPECT_EQ(judge_text(sealed, p, kNow - p.max_future).verdict, Verdict::pass);
+    EXPECT_EQ(judge_text(sealed, p, kNow - p.max_future - 1).reason, Reason::future);
+}
+
+TEST(Verify, KeyRotationAndCohort) {
+    PrivateKey old_key = vector_key(), new_key = PrivateKey::generate(), other_server = PrivateKey::generate();
+    std::string by_old = seal_text(kMsg, {}, SealKey{"example.test", "sel1", old_key});
+    std::string by_new = seal_text(kMsg, {}, SealKey{"example.test", "sel2", new_key});
+    std::string by_peer = seal_text(kMsg, {}, SealKey{"example.org", "mx2-2026", other_server});
+    Keyring both;
+    both.add("sel1", old_key.public_key());
+    both.add("sel2", new_key.public_key());
+    both.add("mx2-2026", other_server.public_key());
+    EXPECT_EQ(judge_text(by_old, {}, kNow, both).verdict, Verdict::pass);  // in flight during rotation
+    EXPECT_EQ(judge_text(by_new, {}, kNow, both).verdict, Verdict::pass);
+    EXPECT_EQ(judge_text(by_peer, {}, kNow, both).verdict, Verdict::pass);
+    Keyring rotated_out;
+    rotated_out.add("sel2", new_key.public_key());
+    EXPECT_EQ(judge_text(by_old, {}, kNow, rotated_out).reason, Reason::unknown_key);
+}
+
+TEST(Verify, TwoSignersCoexistAndOursIsFound) {
+    PrivateKey foreign = PrivateKey::generate();
+    std::string once = seal_text(kMsg, {}, SealKey{"example.org", "theirs", foreign});
+    std::string twice = seal_text(once);  // sealed again by example.test
+    EXPECT_EQ(judge_text(twice).verdict, Verdict::pass);  // only our key is known
+    SplitMessage m = split_message(twice);
+    EXPECT_EQ(seal_precheck(m.headers, "example.test"), SkipReason::already_sealed);
+    EXPECT_EQ(seal_precheck(m.headers, "EXAMPLE.org"), SkipReason::already_sealed);
+    EXPECT_FALSE(seal_precheck(m.headers, "example.net"));
+}
+
+TEST(Verify, MessagePartialIsNotSealed) {
+    SplitMessage m = split_message("Content-Type: message/partial; id=\"x\"; number=1; total=2\n\nabc\n");
+    EXPECT_EQ(seal_precheck(m.headers, "example.test"), SkipReason::message_partial);
+}
+
+TEST(Record, RoundTripsThroughAllForms) {
+    SplitMessage m = split_message(kMsg);
+    SealOptions o;
+    o.now = kNow;
+    SealPlan plan = plan_seal(m.headers, m.body, kSender, test_key(), o);
+    EXPECT_EQ(parse_record_text(record_text(plan.record)), plan.record);
+    HeaderSeal h = parse_header_value(header_value(plan.record, plan.signature));
+    EXPECT_EQ(h.record, plan.record);
+    EXPECT_EQ(h.signature, plan.signature);
+    SignaturePart sp = parse_signature_part_text(signature_part_text(plan.record, plan.signature, "\r\n"));
+    EXPECT_EQ(sp.signature, plan.signature);
+    EXPECT_EQ(sp.selector, "sel1");
+}
+
+TEST(Record, HeaderParserIsStrictAboutTags) {
+    SplitMessage m = split_message(kMsg);
+    SealPlan plan = plan_seal(m.headers, m.body, kSender, test_key());
+    std::string v = header_value(plan.record, plan.signature);
+    EXPECT_THROW(parse_header_value(v + "; x=1"), Error);                    // unknown tag
+    EXPECT_THROW(parse_header_value(v + "; v=1"), Error);                    // repeated tag
+    EXPECT_THROW(parse_header_value(replace_once(v, "v=1;", "")), Error);    // missing tag
+    EXPECT_THROW(parse_header_value(replace_once(v, "v=1", "v=2")), Error);  // version
+    EXPECT_THROW(parse_header_value(replace_once(v, "d=example.test", "d=exa mple")), Error);
+    EXPECT_THROW(parse_header_value(std::string(5000, 'x')), Error);        // too long
+    EXPECT_NO_THROW(parse_header_value(v + ";"));                            // trailing ';'
+}
+
+TEST(Record, RecordTextParserIsStrict) {
+    SplitMessage m = split_message(kMsg);
+    SealPlan plan = plan_seal(m.headers, m.body, kSender, test_key());
+    std::string t = record_text(plan.record);
+    EXPECT_THROW(parse_record_text(replace_once(t, "Safe to ignore.", "Safe.")), Error);
+    EXPECT_THROW(parse_record_text(replace_once(t, "a=ed25519", "a= ed25519")), Error);
+    EXPECT_THROW(parse_record_text(replace_once(t, "c=mime-relaxed\nd=", "d=")), Error);
+    std::string swapped = replace_once(t, "d=example.test\ns=sel1", "s=sel1\nd=example.test");
+    EXPECT_THROW(parse_record_text(swapped), Error);
+    EXPECT_NO_THROW(parse_record_text(replace_once(t, "\nv=1\n", "\r\nv=1  \r\n")));
+}
+
+TEST(Bindings, NormalisationIsDocumented) {
+    Bytes n(16, 7);
+    EXPECT_EQ(sender_binding(n, " <Alice@Example.TEST> "), sender_binding(n, "alice@example.test"));
+    EXPECT_NE(sender_binding(n, "alice@example.test"), sender_binding(n, "bob@example.test"));
+    EXPECT_EQ(msgid_binding(n, " <ab\n c@x>"), msgid_binding(n, "abc@x"));
+    EXPECT_NE(sender_binding(Bytes(16, 8), "alice@example.test"), sender_binding(n, "alice@example.test"));
+}
