@@ -1,0 +1,26 @@
+// callbacks.hpp - the libmilter callbacks (xxfi_*) of bounceseal-milter.
+//
+// They are adapters only: they translate what libmilter hands over into
+// the per-connection and per-message state, ask policy.hpp whether to seal,
+// let sealer.hpp do the work at end of message, and turn the outcome into
+// a reply, a log line and a counter. libmilter runs one thread per MTA
+// connection; each connection's state is owned by the private-data pointer
+// from negotiation to xxfi_close, and shared state is only the snapshot
+// store (reload.hpp) and the counters.
+#pragma once
+
+#include <libmilter/mfapi.h>
+
+namespace bounceseal::milter {
+
+class RuntimeStore;
+
+// The only actions the milter asks for: add header fields, change or
+// remove them (re-wrapping moves Content-* fields), and replace the body.
+inline constexpr unsigned long kRequiredActions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY;
+
+// The description to pass to smfi_register(). Configuration snapshots are
+// taken from `store`, which must outlive smfi_main().
+smfiDesc filter_description(RuntimeStore& store);
+
+}  // namespace bounceseal::milter

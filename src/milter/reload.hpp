@@ -1,0 +1,103 @@
+// reload.hpp - the configuration the milter runs with, and changing it
+// while it runs.
+//
+// A Runtime is one immutable snapshot: the settings, the loaded signing key
+// and the parsed policy. RuntimeStore hands out the current snapshot as a
+// shared_ptr; a message takes it at MAIL FROM and keeps it to the end, so a
+// reload never changes the rules in the middle of a message, and the old
+// snapshot is freed when its last message ends. Reloader rebuilds the
+// snapshot from the file and the command-line overrides and, if anything
+// fails, keeps the old one. SignalThread is the one thread that receives
+// SIGUSR1 (reload) and SIGUSR2 (log the counters) and logs the counters
+// every StatsInterval; libmilter keeps SIGHUP, SIGTERM and SIGINT.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "bounceseal/config.hpp"
+#include "bounceseal/log.hpp"
+#include "bounceseal/seal.hpp"
+#include "policy.hpp"
+
+namespace bounceseal::milter {
+
+struct Runtime {
+    MilterSettings settings;
+    SealKey key;
+    std::string key_fingerprint;  // names the key in logs
+    Policy policy;
+};
+
+// Loads the key named by `settings` (refusing an unsafe key file unless
+// RequireSafeKeys is off) and parses the policy. Throws Error.
+std::shared_ptr<const Runtime> make_runtime(const MilterSettings& settings);
+
+class RuntimeStore {
+public:
+    std::shared_ptr<const Runtime> get() const;
+    void set(std::shared_ptr<const Runtime> runtime);
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<const Runtime> current_;
+};
+
+// Every counter name the milter uses, so that the stats line always shows
+// the same fields.
+Counters& milter_counters();
+
+// One line of counters: "stats: connections=3 errors=0 ...".
+void log_counters(const Counters& counters);
+
+class Reloader {
+public:
+    Reloader(LoadOptions options, RuntimeStore& store) : options_(std::move(options)), store_(store) {}
+
+    // Loads settings and key afresh. On success the store holds the new
+    // snapshot; on failure it keeps the old one. Either way one log line
+    // says what happened. Returns true on success.
+    bool reload();
+
+private:
+    LoadOptions options_;
+    RuntimeStore& store_;
+    std::mutex mutex_;  // one reload at a time
+};
+
+class SignalThread {
+public:
+    // Blocks SIGUSR1 and SIGUSR2 (and SIGHUP, SIGTERM, SIGINT, which
+    // libmilter waits for) in the calling thread. Call it in main() before
+    // any thread is started, so that every thread inherits the mask and
+    // only the thread that waits for a signal receives it.
+    static void block_signals();
+
+    struct Handlers {
+        std::function<void()> reload;                        // SIGUSR1
+        std::function<void()> stats;                         // SIGUSR2 and every interval
+        std::function<std::chrono::seconds()> stats_interval;  // 0: none
+    };
+
+    SignalThread() = default;
+    ~SignalThread();
+    SignalThread(const SignalThread&) = delete;
+    SignalThread& operator=(const SignalThread&) = delete;
+
+    void start(Handlers handlers);
+    void stop();  // idempotent; joins the thread
+
+private:
+    void run();
+
+    Handlers handlers_;
+    std::thread thread_;
+    std::atomic<bool> stopping_{false};
+};
+
+}  // namespace bounceseal::milter

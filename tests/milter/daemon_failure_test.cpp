@@ -1,0 +1,255 @@
+// daemon_failure_test.cpp - black-box tests of bounceseal-milter when
+// things go wrong, and of its signals: OnError with an injected sealing
+// error (accept and tempfail), a failure while the changes are being sent
+// (never accepted), SIGUSR2 counters and SIGUSR1 reloads that succeed or
+// fail. Uses the shared fleet (fleet.hpp).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <arpa/inet.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "fleet.hpp"
+
+namespace bounceseal::milter_test {
+namespace {
+
+using test::MilterClient;
+using test::MilterResult;
+
+// The MTA side of the protocol by hand, for what the client library does
+// not do: abandoning a message half-way.
+class RawMta {
+public:
+    explicit RawMta(const fs::path& socket) {
+        sockaddr_un a{};
+        a.sun_family = AF_UNIX;
+        std::snprintf(a.sun_path, sizeof a.sun_path, "%s", socket.c_str());
+        fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("connect");
+    }
+    ~RawMta() { ::close(fd_); }
+    RawMta(const RawMta&) = delete;
+    RawMta& operator=(const RawMta&) = delete;
+
+    void send(char cmd, const std::string& data = {}) {
+        const std::uint32_t len = htonl(static_cast<std::uint32_t>(data.size() + 1));
+        std::string packet(reinterpret_cast<const char*>(&len), 4);
+        packet += cmd;
+        packet += data;
+        if (::write(fd_, packet.data(), packet.size()) != static_cast<ssize_t>(packet.size()))
+            throw std::runtime_error("write");
+    }
+    // The next packet's command byte and data.
+    std::pair<char, std::string> read() {
+        std::uint32_t len = 0;
+        read_exact(reinterpret_cast<char*>(&len), 4);
+        std::string buf(ntohl(len), '\0');
+        read_exact(buf.data(), buf.size());
+        return {buf.empty() ? '\0' : buf[0], buf.empty() ? std::string() : buf.substr(1)};
+    }
+    char reply(char cmd, const std::string& data = {}) {
+        send(cmd, data);
+        return read().first;
+    }
+
+private:
+    void read_exact(char* p, std::size_t n) {
+        while (n > 0) {
+            pollfd pfd{fd_, POLLIN, 0};
+            if (::poll(&pfd, 1, 10000) != 1) throw std::runtime_error("timeout");
+            const ssize_t got = ::read(fd_, p, n);
+            if (got <= 0) throw std::runtime_error("filter closed the connection");
+            p += got;
+            n -= static_cast<std::size_t>(got);
+        }
+    }
+    int fd_ = -1;
+};
+
+std::string nul(std::initializer_list<std::string> parts) {
+    std::string out;
+    for (const auto& p : parts) out += p + '\0';
+    return out;
+}
+
+std::string be32(std::uint32_t v) {
+    v = htonl(v);
+    return std::string(reinterpret_cast<const char*>(&v), 4);
+}
+
+// ---- failures -------------------------------------------------------------------
+
+TEST(MilterDaemon, InjectedErrorWithOnErrorAcceptPassesUnmodified) {
+    if (!fault_injection_built()) GTEST_SKIP() << "built without BOUNCESEAL_FAULT_INJECTION";
+    const auto m = make_message(kPlain);
+    const MilterResult r = send_to("fault-accept", m);
+    expect_untouched(r);
+    EXPECT_TRUE(fleet().get("fault-accept").wait_log(queue_id(m) + ": error: usage: fault injected"));
+    EXPECT_TRUE(fleet().get("fault-accept").wait_log("(passed unmodified)"));
+}
+
+TEST(MilterDaemon, InjectedErrorWithOnErrorTempfailTempfails) {
+    if (!fault_injection_built()) GTEST_SKIP() << "built without BOUNCESEAL_FAULT_INJECTION";
+    const auto m = make_message(kPlain);
+    const MilterResult r = send_to("fault-tempfail", m);
+    EXPECT_EQ(r.reply, SMFIR_REPLYCODE) << test::reply_name(r.reply);
+    EXPECT_TRUE(r.reply_text.starts_with("451 4.7.1")) << r.reply_text;
+    EXPECT_EQ(r.stage, SMFIC_BODYEOB);
+    EXPECT_FALSE(modified(r));
+    EXPECT_TRUE(fleet().get("fault-tempfail").wait_log(queue_id(m) + ": error: usage: fault injected"));
+    EXPECT_TRUE(fleet().get("fault-tempfail").wait_log("(tempfail)"));
+}
+
+TEST(MilterDaemon, FailureWhileSendingChangesIsNeverAccepted) {
+    if (!fault_injection_built()) GTEST_SKIP() << "built without BOUNCESEAL_FAULT_INJECTION";
+    const auto m = make_message(kPlain);
+    const MilterResult r = send_to("fault-apply", m);  // OnError is accept
+    EXPECT_FALSE(r.delivered());
+    EXPECT_EQ(r.reply, SMFIR_REPLYCODE) << test::reply_name(r.reply);
+    EXPECT_TRUE(r.reply_text.starts_with("451")) << r.reply_text;
+    EXPECT_TRUE(fleet().get("fault-apply").wait_log(queue_id(m) + ": error: the MTA did not take"));
+    EXPECT_TRUE(fleet().get("fault-apply").wait_log("after 1 changes (tempfail)"));
+}
+
+TEST(MilterDaemon, AbortHalfwayAndConnectionReuse) {
+    auto& d = fleet().get("main");
+    RawMta mta(d.socket_path());
+    // Version 6, every action, and only the stage flags the filter wants:
+    // libmilter then replies to every stage itself.
+    const std::uint32_t protocol = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_HDR_LEADSPC;
+    ASSERT_EQ(mta.reply(SMFIC_OPTNEG, be32(6) + be32(SMFI_CURR_ACTS) + be32(protocol)), SMFIC_OPTNEG);
+    const std::string connect = nul({"localhost"}) + "4" + std::string(2, '\0') + nul({"127.0.0.1"});
+    ASSERT_EQ(mta.reply(SMFIC_CONNECT, connect), SMFIR_CONTINUE);
+
+    // One message; returns the value of the Bounce-Seal field added.
+    auto message = [&](const char* qid, bool abort_halfway) -> std::string {
+        mta.send(SMFIC_MACRO, std::string(1, SMFIC_MAIL) + nul({"i", qid}));
+        EXPECT_EQ(mta.reply(SMFIC_MAIL, nul({"<alice@example.test>"})), SMFIR_CONTINUE);
+        EXPECT_EQ(mta.reply(SMFIC_HEADER, nul({"From", " alice@example.test"})), SMFIR_CONTINUE);
+        EXPECT_EQ(mta.reply(SMFIC_HEADER, nul({"Subject", " raw"})), SMFIR_CONTINUE);
+        EXPECT_EQ(mta.reply(SMFIC_EOH), SMFIR_CONTINUE);
+        EXPECT_EQ(mta.reply(SMFIC_BODY, "the body\r\n"), SMFIR_CONTINUE);
+        if (abort_halfway) {
+            mta.send(SMFIC_ABORT);  // RSET: no reply, no end of message
+            return {};
+        }
+        mta.send(SMFIC_BODYEOB);
+        std::string seal;
+        bool replaced = false;
+        for (;;) {
+            const auto [code, data] = mta.read();
+            const std::string name = std::string("Bounce-Seal") + '\0';
+            if (code == SMFIR_ADDHEADER && data.starts_with(name)) seal = data.substr(name.size());
+            if (code == SMFIR_REPLBODY) replaced = true;
+            if (code == SMFIR_CONTINUE || code == SMFIR_ACCEPT) break;
+            EXPECT_TRUE(code == SMFIR_ADDHEADER || code == SMFIR_CHGHEADER || code == SMFIR_REPLBODY) << code;
+        }
+        EXPECT_TRUE(replaced);
+        return seal;
+    };
+
+    EXPECT_EQ(message("RAWABORT1", true), "");
+    const std::string second = message("RAWSEAL2", false);
+    EXPECT_TRUE(second.starts_with(" v=1;")) << "HDR_LEADSPC: the value keeps its leading space";
+
+    // SMFIC_QUIT_NC: libmilter closes the connection's state and a new SMTP
+    // connection starts on the same filter connection, without negotiation.
+    mta.send('K');
+    ASSERT_EQ(mta.reply(SMFIC_CONNECT, connect), SMFIR_CONTINUE);
+    const std::string third = message("RAWNC3", false);
+    EXPECT_TRUE(third.starts_with(" v=1;")) << "negotiated flags survive SMFIC_QUIT_NC: " << third;
+    mta.send(SMFIC_QUIT);
+
+    EXPECT_TRUE(d.wait_log("RAWABORT1: transaction aborted by the MTA"));
+    EXPECT_TRUE(d.wait_log("RAWSEAL2: sealed (wrapped)"));
+    EXPECT_TRUE(d.wait_log("RAWNC3: sealed (wrapped)"));
+    EXPECT_EQ(d.log_count("RAWABORT1: sealed"), 0u);
+}
+
+// ---- signals --------------------------------------------------------------------
+
+TEST(MilterDaemon, Sigusr2LogsTheCounters) {
+    auto& d = fleet().get("main");
+    const auto m = make_message(kPlain);
+    expect_sealed(m, send(d.socket_spec(), m));
+    const std::size_t before = d.log_count("stats: ");
+    d.signal(SIGUSR2);
+    ASSERT_TRUE(d.wait_log("stats: ", 5s, before + 1));
+    // "stats: name=value ..." in name order, every counter every time.
+    const auto w = d.log_words("stats: ");
+    std::vector<std::string> names;
+    for (std::size_t i = 1; i < w.size(); ++i) {
+        const std::size_t eq = w[i].find('=');
+        ASSERT_NE(eq, std::string::npos) << w[i];
+        names.push_back(w[i].substr(0, eq));
+        if (names.back() == "sealed") {
+            EXPECT_GE(std::stoul(w[i].substr(eq + 1)), 1u);
+        }
+    }
+    EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+    for (const char* name : {"connections", "messages", "sealed", "skipped_external", "skipped_null_sender",
+                             "skipped_too_large", "skipped_already_sealed", "errors", "tempfails"})
+        EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
+}
+
+TEST(MilterDaemon, CountersAreLoggedEveryStatsInterval) {
+    auto& d = fleet().get("small");  // StatsInterval 1s
+    const std::size_t before = d.log_count("stats: connections=");
+    EXPECT_TRUE(d.wait_log("stats: connections=", 4s, before + 2)) << d.log();
+}
+
+TEST(MilterDaemon, Sigusr1ReloadsAndKeepsTheOldKeyWhenTheNewOneFails) {
+    auto& d = fleet().get("reload");
+    const fs::path& dir = fleet().dir();
+    // A connection that stays open across the reloads.
+    MilterClient held;
+    held.connect(d.socket_spec());
+    auto m = make_message(kPlain);
+    expect_sealed(m, held.run(m), "rsel1");
+
+    // 1. A new key under a new selector.
+    fleet().add_key("rsel2", make_key(dir, "rsel2"));
+    give_to_daemon(dir / "rsel2.private");
+    write_file(d.config_path(), Daemon::config_text(dir, {{"Socket", d.socket_spec()},
+                                                           {"Selector", "rsel2"},
+                                                           {"KeyFile", (dir / "rsel2.private").string()}}));
+    d.signal(SIGUSR1);
+    ASSERT_TRUE(d.wait_log("reloaded configuration: d=example.test s=rsel2")) << d.log();
+    m = make_message(kPlain);
+    expect_sealed(m, held.run(m), "rsel2");
+    m = make_message(kPlain);
+    expect_sealed(m, send(d.socket_spec(), m), "rsel2");
+
+    // 2. The key file becomes unreadable: the loaded key stays in use.
+    ASSERT_EQ(::chmod((dir / "rsel2.private").c_str(), 0), 0);
+    d.signal(SIGUSR1);
+    ASSERT_TRUE(d.wait_log("reload failed, keeping the previous configuration", 5s, 1)) << d.log();
+    m = make_message(kPlain);
+    expect_sealed(m, held.run(m), "rsel2");
+
+    // 3. The key file becomes readable by others: refused as unsafe.
+    ASSERT_EQ(::chmod((dir / "rsel2.private").c_str(), 0644), 0);
+    d.signal(SIGUSR1);
+    ASSERT_TRUE(d.wait_log("reload failed, keeping the previous configuration", 5s, 2)) << d.log();
+    EXPECT_NE(d.log().find("use chmod 600"), std::string::npos);
+
+    // 4. A configuration that does not parse.
+    ASSERT_EQ(::chmod((dir / "rsel2.private").c_str(), 0600), 0);
+    write_file(d.config_path(), "[milter]\nMaxMessageSize = lots\n");
+    d.signal(SIGUSR1);
+    ASSERT_TRUE(d.wait_log("reload failed, keeping the previous configuration", 5s, 3)) << d.log();
+    m = make_message(kPlain);
+    expect_sealed(m, send(d.socket_spec(), m), "rsel2");
+    EXPECT_EQ(d.log_count("reloaded configuration"), 1u);
+}
+
+}  // namespace
+}  // namespace bounceseal::milter_test

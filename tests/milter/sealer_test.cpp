@@ -1,0 +1,261 @@
+// sealer_test.cpp - unit tests of the end-of-message sealer (sealer.hpp)
+// with a fake MessageEditor in place of libmilter: what is sent, in which
+// form and in how many pieces, and what happens when planning or sending
+// fails. The fake applies the changes the way sendmail does, and the result
+// must verify with the core library.
+#include <gtest/gtest.h>
+
+#include <ctime>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "bounceseal/mime.hpp"
+#include "bounceseal/verify.hpp"
+#include "reload.hpp"
+#include "sealer.hpp"
+
+namespace bounceseal::milter {
+namespace {
+
+PrivateKey test_private_key() {
+    Bytes seed(32);
+    for (std::size_t i = 0; i < seed.size(); ++i) seed[i] = static_cast<std::uint8_t>(i + 7);
+    return PrivateKey::from_seed(seed);
+}
+
+std::shared_ptr<const Runtime> runtime(MilterSettings::SealMode mode = MilterSettings::SealMode::both,
+                                       std::string domain = "example.test") {
+    MilterSettings s;
+    s.domain = domain;
+    s.selector = "sel1";
+    s.seal_mode = mode;
+    PrivateKey key = test_private_key();
+    std::string fp = key.public_key().fingerprint();
+    return std::make_shared<const Runtime>(
+        Runtime{s, SealKey{std::move(domain), "sel1", std::move(key)}, std::move(fp), Policy(s)});
+}
+
+// Records every call and applies it as sendmail would.
+class FakeEditor : public MessageEditor {
+public:
+    struct Call {
+        char kind;  // 'a' add, 'c' change, 'r' remove, 'b' body
+        std::string name;
+        int index = 0;
+        std::string value;
+        const char* data = nullptr;  // body chunks: where the bytes came from
+    };
+
+    int fail_at = -1;  // the call number (0-based) that returns false
+    bool throw_at_fail = false;
+    std::vector<Call> calls;
+
+    bool add_header(const std::string& name, const std::string& value) override {
+        return record({'a', name, 0, value});
+    }
+    bool change_header(const std::string& name, int index, const std::string* value) override {
+        return record({value ? 'c' : 'r', name, index, value ? *value : std::string()});
+    }
+    bool replace_body(std::string_view chunk) override {
+        return record({'b', {}, 0, std::string(chunk), chunk.data()});
+    }
+
+    // The message after the changes; `leading_space` as negotiated.
+    std::string apply(const std::vector<HeaderField>& headers, std::string_view body, bool leading_space) const {
+        struct F {
+            std::string name, value;
+            bool gone = false;
+        };
+        std::vector<F> fields;
+        for (const auto& h : headers) fields.push_back({h.name, h.value});
+        std::string new_body;
+        bool replaced = false;
+        auto stored = [&](const std::string& v) { return leading_space ? v : " " + v; };
+        for (const Call& c : calls) {
+            if (c.kind == 'a') fields.push_back({c.name, stored(c.value)});
+            if (c.kind == 'b') {
+                new_body += c.value;
+                replaced = true;
+            }
+            if (c.kind == 'c' || c.kind == 'r') {
+                int seen = 0;
+                for (auto& f : fields) {
+                    if (ascii_lower(f.name) != ascii_lower(c.name) || ++seen != c.index) continue;
+                    if (c.kind == 'r') f.gone = true;
+                    else f.value = stored(c.value);
+                    break;
+                }
+            }
+        }
+        std::string out;
+        for (const auto& f : fields) {
+            if (f.gone) continue;
+            out += f.name + ":";
+            for (char ch : f.value) out += ch == '\n' ? std::string("\r\n") : std::string(1, ch);
+            out += "\r\n";
+        }
+        out += "\r\n";
+        out += replaced ? new_body : std::string(body);
+        return out;
+    }
+
+private:
+    bool record(Call c) {
+        const int n = static_cast<int>(calls.size());
+        calls.push_back(std::move(c));
+        if (n == fail_at) {
+            if (throw_at_fail) throw std::bad_alloc();
+            return false;
+        }
+        return true;
+    }
+};
+
+std::vector<HeaderField> headers() {
+    return {{"From", " Alice <alice@example.test>"},
+            {"To", " bob@example.org"},
+            {"Subject", " a test\n\twith a folded subject"},
+            {"Message-ID", " <m1@example.test>"},
+            {"Content-Type", " text/plain; charset=utf-8"},
+            {"Content-Transfer-Encoding", " 8bit"}};
+}
+
+Judgement judge_message(const std::string& text) {
+    mime_init();
+    auto msg = parse_message(text);
+    EXPECT_TRUE(msg);
+    Keyring ring;
+    ring.add("sel1", test_private_key().public_key());
+    VerifyPolicy policy;
+    policy.recipients = {"alice@example.test"};
+    return judge(find_seals(msg.get()), ring, policy, static_cast<std::int64_t>(std::time(nullptr)));
+}
+
+TEST(Sealer, SealsAndTheResultVerifies) {
+    const std::string body = "Gr\xc3\xbc\xc3\x9f" "e,\r\nthis is the body.\r\n";
+    FakeEditor editor;
+    const SealOutcome out = seal_message(*runtime(), {headers(), body, "<alice@example.test>", true}, editor);
+    ASSERT_EQ(out.status, SealOutcome::Status::sealed) << out.error;
+    EXPECT_EQ(out.shape, "wrapped");
+    EXPECT_EQ(out.changes, editor.calls.size());
+    const std::string result = editor.apply(headers(), body, true);
+    EXPECT_NE(result.find(body), std::string::npos) << "original bytes kept";
+    const Judgement j = judge_message(result);
+    EXPECT_EQ(j.verdict, bounceseal::Verdict::pass) << reason_name(j.reason);
+    // Header values are sent exactly as planned: starting with a space.
+    for (const auto& c : editor.calls) {
+        if (c.kind == 'a' || c.kind == 'c') {
+            EXPECT_EQ(c.value.front(), ' ') << c.name;
+        }
+    }
+}
+
+TEST(Sealer, WithoutLeadingSpaceOneSpaceIsStripped) {
+    const std::string body = "plain text\r\n";
+    FakeEditor editor;
+    const SealOutcome out = seal_message(*runtime(), {headers(), body, "alice@example.test", false}, editor);
+    ASSERT_EQ(out.status, SealOutcome::Status::sealed) << out.error;
+    bool saw_seal = false;
+    for (const auto& c : editor.calls) {
+        if (c.kind != 'a' && c.kind != 'c') continue;
+        EXPECT_NE(c.value.front(), ' ') << c.name;
+        if (c.name == "Bounce-Seal") {
+            saw_seal = true;
+            EXPECT_TRUE(c.value.starts_with("v=1;"));
+            EXPECT_NE(c.value.find("\n\t"), std::string::npos) << "folds are LF + TAB";
+            EXPECT_EQ(c.value.find('\r'), std::string::npos);
+        }
+    }
+    EXPECT_TRUE(saw_seal);
+    EXPECT_EQ(judge_message(editor.apply(headers(), body, false)).verdict, bounceseal::Verdict::pass);
+}
+
+TEST(Sealer, BodyGoesOutInChunksStraightFromTheBuffer) {
+    std::string body;
+    while (body.size() < (1u << 20)) body += "A line of text that is repeated to make a body of a megabyte.\r\n";
+    FakeEditor editor;
+    const SealOutcome out = seal_message(*runtime(), {headers(), body, "alice@example.test", true}, editor);
+    ASSERT_EQ(out.status, SealOutcome::Status::sealed) << out.error;
+    std::size_t chunks = 0, from_buffer = 0, total = 0;
+    for (const auto& c : editor.calls) {
+        if (c.kind != 'b') continue;
+        ++chunks;
+        total += c.value.size();
+        EXPECT_LE(c.value.size(), kBodyChunk);
+        EXPECT_GT(c.value.size(), 0u);
+        if (c.data >= body.data() && c.data < body.data() + body.size()) from_buffer += c.value.size();
+    }
+    EXPECT_EQ(from_buffer, body.size()) << "every original byte is sent from the buffer, not a copy";
+    EXPECT_EQ(total, out.new_size);
+    EXPECT_GE(chunks, body.size() / kBodyChunk);
+    EXPECT_EQ(judge_message(editor.apply(headers(), body, true)).verdict, bounceseal::Verdict::pass);
+}
+
+TEST(Sealer, MultipartMixedGetsPartsAppended) {
+    std::vector<HeaderField> h = {{"From", " alice@example.test"},
+                                  {"MIME-Version", " 1.0"},
+                                  {"Content-Type", " multipart/mixed;\n\tboundary=\"b1\""}};
+    const std::string body = "preamble\r\n--b1\r\nContent-Type: text/plain\r\n\r\none\r\n--b1--\r\nepilogue\r\n";
+    FakeEditor editor;
+    const SealOutcome out = seal_message(*runtime(), {h, body, "alice@example.test", true}, editor);
+    ASSERT_EQ(out.status, SealOutcome::Status::sealed) << out.error;
+    EXPECT_EQ(out.shape, "appended");
+    for (const auto& c : editor.calls) EXPECT_NE(c.kind, 'c') << "no header field changed";
+    EXPECT_EQ(judge_message(editor.apply(h, body, true)).verdict, bounceseal::Verdict::pass);
+}
+
+TEST(Sealer, HeaderModeLeavesTheBodyAlone) {
+    const std::string body = "plain\r\n";
+    FakeEditor editor;
+    const SealOutcome out =
+        seal_message(*runtime(MilterSettings::SealMode::header), {headers(), body, "alice@example.test", true}, editor);
+    ASSERT_EQ(out.status, SealOutcome::Status::sealed) << out.error;
+    EXPECT_EQ(out.shape, "header-only");
+    ASSERT_EQ(editor.calls.size(), 1u);
+    EXPECT_EQ(editor.calls[0].kind, 'a');
+    EXPECT_EQ(editor.calls[0].name, "Bounce-Seal");
+    EXPECT_EQ(judge_message(editor.apply(headers(), body, true)).verdict, bounceseal::Verdict::pass);
+}
+
+TEST(Sealer, PlanFailureSendsNothing) {
+    FakeEditor editor;
+    // A domain plan_seal() refuses: planning throws before any change.
+    const SealOutcome out =
+        seal_message(*runtime(MilterSettings::SealMode::both, "not a domain"), {headers(), "x\r\n", "a@b.test", true},
+                     editor);
+    EXPECT_EQ(out.status, SealOutcome::Status::plan_failed);
+    EXPECT_FALSE(out.error.empty());
+    EXPECT_TRUE(editor.calls.empty());
+    EXPECT_EQ(out.changes, 0u);
+}
+
+TEST(Sealer, SendFailureMidwayIsReported) {
+    FakeEditor editor;
+    editor.fail_at = 2;
+    const SealOutcome out = seal_message(*runtime(), {headers(), "x\r\n", "a@b.test", true}, editor);
+    EXPECT_EQ(out.status, SealOutcome::Status::send_failed);
+    EXPECT_EQ(out.changes, 2u);
+    EXPECT_EQ(editor.calls.size(), 3u) << "nothing is sent after the failure";
+}
+
+TEST(Sealer, FirstChangeFailingIsStillASendFailure) {
+    FakeEditor editor;
+    editor.fail_at = 0;
+    const SealOutcome out = seal_message(*runtime(), {headers(), "x\r\n", "a@b.test", true}, editor);
+    EXPECT_EQ(out.status, SealOutcome::Status::send_failed);
+    EXPECT_EQ(out.changes, 0u);
+}
+
+TEST(Sealer, ExceptionWhileSendingIsASendFailure) {
+    FakeEditor editor;
+    editor.fail_at = 3;
+    editor.throw_at_fail = true;
+    const SealOutcome out = seal_message(*runtime(), {headers(), "x\r\n", "a@b.test", true}, editor);
+    EXPECT_EQ(out.status, SealOutcome::Status::send_failed);
+    EXPECT_EQ(out.changes, 3u);
+}
+
+}  // namespace
+}  // namespace bounceseal::milter
