@@ -44,10 +44,6 @@ struct FoundSeals {
 // the limits counts as malformed.
 FoundSeals find_seals(GMimeMessage* message, const WalkLimits& limits = {});
 
-// Collects header seals from header fields only (a header block quoted in a
-// text part). `message_id` is the block's Message-ID, if any.
-FoundSeals find_header_seals(const std::vector<std::pair<std::string, std::string>>& fields);
-
 struct VerifyPolicy {
     std::int64_t max_age = 10 * 86400;  // seconds; covers a 5-day queue lifetime twice
     std::int64_t max_future = 300;      // seconds of clock skew tolerated

@@ -87,11 +87,15 @@ Reason check_record(const Record& r, const Bytes& signature, const std::optional
         }
         steps.push_back(who + ": sealed for this mailbox's address");
     }
-    if (!r.msgid_hash.empty()) {
-        if (!message_id || !ct_equal(msgid_binding(r.nonce, *message_id), r.msgid_hash)) {
-            steps.push_back(who + ": Message-ID of the returned copy " + (message_id ? "differs" : "is missing"));
-            return Reason::binding_mismatch;
-        }
+    if (r.msgid_hash.empty()) {
+        steps.push_back(who + ": no Message-ID was bound");
+    } else if (!message_id) {
+        // Bounces that return a few header lines often drop this one.
+        steps.push_back(who + ": Message-ID binding not checked (the returned copy has none)");
+    } else if (!ct_equal(msgid_binding(r.nonce, *message_id), r.msgid_hash)) {
+        steps.push_back(who + ": Message-ID of the returned copy differs");
+        return Reason::binding_mismatch;
+    } else {
         steps.push_back(who + ": Message-ID matches");
     }
     return Reason::ok;

@@ -18,7 +18,7 @@ namespace {
 
 SealOptions vector_options() {
     SealOptions o;
-    o.now = 1795551600;  // 2026-11-25T05:40:00Z
+    o.now = 1795551600;  // 2026-11-24T20:20:00Z
     o.nonce = Bytes(16);
     for (std::size_t i = 0; i < 16; ++i) (*o.nonce)[i] = static_cast<std::uint8_t>(0xf0 + i);
     o.boundary = "=_bounceseal_0123456789abcdefgh";
