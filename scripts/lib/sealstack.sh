@@ -21,6 +21,7 @@ ss_sock_ready() { [ -S "$SS_SOCK" ]; }
 
 # ss_start_milter [ARGS...]: starts bounceseal-milter with the demo key and
 # any extra ARGS (e.g. -c FILE); waits for its socket.
+# shellcheck disable=SC2120  # the e2e tests pass ARGS
 ss_start_milter() {
   rm -f "$SS_SOCK"
   ms_spawn milter "$SS_BIN/bounceseal-milter" -f -p "unix:$SS_SOCK" -k "$SS_KEY" -s demo -d example.test \
@@ -29,8 +30,8 @@ ss_start_milter() {
   ms_waitfor 20 ss_sock_ready || { cat "$MS_DIR/milter.out" >&2; return 1; }
 }
 
-# ss_start BUILD_DIR [VERIFIER-ARGS...]: the whole stack; VERIFIER-ARGS are
-# added to the verifier command of the users' recipe.
+# ss_start BUILD_DIR [MILTER-ARGS...]: the whole stack; MILTER-ARGS are
+# added to the milter's command line.
 ss_start() {
   local build=$1 p; shift
   SS_BIN=$MS_DIR/bin
@@ -45,15 +46,15 @@ ss_start() {
   "$SS_BIN/bounceseal-keygen" -d example.test -s demo -D "$MS_DIR/keys" > "$MS_DIR/keygen.out" || return 1
   SS_KEY=$MS_DIR/keys/demo.private
   install -m 0644 "$MS_DIR/keys/demo.pub" "$SS_KEYRING/demo.pub"
-  ss_start_milter || return 1
+  ss_start_milter "$@" || return 1
   MS_MILTER_SOCK=unix:$SS_SOCK
-  MS_VERIFIER="$SS_BIN/bounceseal-verify -K $SS_KEYRING $*"
+  MS_VERIFIER="$SS_BIN/bounceseal-verify -K $SS_KEYRING"
   ms_add_user bs-alice && ms_add_user bs-bob || return 1
   ms_start_sendmail
 }
 
 # ss_newest DIR: path of the newest file in DIR.
-ss_newest() { printf '%s/%s\n' "$1" "$(ls -t "$1" | head -n 1)"; }
+ss_newest() { find "$1" -maxdepth 1 -type f -printf '%T@ %p\n' | sort -n | tail -n 1 | cut -d' ' -f2-; }
 
 # ss_expired_bounce FILE ADDRESS AGE_DAYS: writes a DSN to ADDRESS returning a
 # message of ADDRESS sealed AGE_DAYS ago with the stack's key.
