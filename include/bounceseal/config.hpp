@@ -70,7 +70,7 @@ std::string describe_type(const ConfigKey& key);
 // member initializers below only keep a field the table missed from being
 // indeterminate.
 struct MilterSettings {
-    enum class SealMode { both, header };
+    enum class SealMode { both, wrap, header };
     enum class OnError { accept, tempfail };
 
     MilterSettings();

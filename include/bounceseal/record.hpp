@@ -20,6 +20,8 @@
 namespace bounceseal {
 
 inline constexpr std::string_view kHeaderName = "Bounce-Seal";
+inline constexpr std::string_view kRecordPartType = "application/x-bounceseal-record";
+inline constexpr std::string_view kSignaturePartType = "application/x-bounceseal-signature";
 inline constexpr std::string_view kAlgorithm = "ed25519-sha256";
 inline constexpr std::string_view kCanonicalization = "mime-relaxed";
 inline constexpr int kVersion = 1;

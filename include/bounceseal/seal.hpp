@@ -55,9 +55,14 @@ struct BodySegment {
     bool from_original = false;
 };
 
+// Where the seal goes (FORMAT.md 6.1). Adding parts to a message that is
+// not already multipart/mixed means wrapping it, which changes its top-level
+// type: spam filters and DKIM notice. The default therefore adds parts only
+// where they fit the existing structure, and the header field everywhere.
 enum class SealMode {
-    both,         // MIME parts and header (default)
-    header_only,  // header only: body untouched, no body proof in the parts
+    both,         // header field always; parts appended to a multipart/mixed (default)
+    wrap,         // header field always; parts always, wrapping other shapes
+    header_only,  // header field only: the body is never touched
 };
 
 struct SealKey {

@@ -171,12 +171,16 @@ std::vector<KeyRule> make_table() {
         }),
         rule<&M::seal_mode>({
             .name = "SealMode", .type = ValueType::choice, .default_text = "both",
-            .description = "What a seal consists of. both: a Bounce-Seal header field and a "
-                "pair of small MIME parts that carry the seal and the proof of the body, so "
-                "that bounces returning only the body or only the headers can be verified. "
-                "header: the header field alone, leaving the body untouched; bounces that "
-                "return only the body then carry no seal.",
-            .choices = {"both", "header"},
+            .description = "Where the seal goes. both: a Bounce-Seal header field on every "
+                "message, and the two small seal parts appended to messages that already are "
+                "multipart/mixed (they have attachments), where they change nothing else; "
+                "other messages are sealed in the header field only, which still proves the "
+                "body when a bounce returns the whole message. wrap: the seal parts on every "
+                "message, wrapping those that are not multipart/mixed in a new "
+                "multipart/mixed; the body is then proven even when a bounce damages it, but "
+                "the top-level type changes, which spam filters notice. header: the header "
+                "field alone, never touching the body.",
+            .choices = {"both", "wrap", "header"},
         }),
         rule<&M::internal_hosts>({
             .name = "InternalHosts", .type = ValueType::list, .default_text = "127.0.0.0/8, ::1",

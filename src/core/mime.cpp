@@ -94,9 +94,9 @@ std::optional<std::string> decoded_content(GMimeObject* obj, std::size_t max_len
 }
 
 SealPartKind seal_part_kind(GMimeObject* obj) {
+    // By content, whatever the type says (FORMAT.md 5.3): the intro lines
+    // are what no bounce generator rewrites.
     if (!GMIME_IS_PART(obj) || GMIME_IS_MESSAGE_PARTIAL(obj)) return SealPartKind::none;
-    GMimeContentType* ct = g_mime_object_get_content_type(obj);
-    if (ct != nullptr && !g_mime_content_type_is_type(ct, "text", "plain")) return SealPartKind::none;
     auto head = decoded_content(obj, kRecordIntro.size() + kSignatureIntro.size());
     if (!head) return SealPartKind::none;
     std::string_view h = *head;

@@ -101,14 +101,19 @@ std::string fresh_boundary(std::string_view body) {
     }
 }
 
-std::string seal_part(std::string_view file, std::string_view description, std::string_view text,
-                      std::string_view eol) {
+// A type of its own, not text/plain: filters read text/* parts as body
+// text and would score the seal's words; "inline", because an attachment
+// disposition counts as an attachment to filters scoring empty messages.
+std::string seal_part(std::string_view type, std::string_view file, std::string_view description,
+                      std::string_view text, std::string_view eol) {
     std::string out;
-    out += "Content-Type: text/plain; charset=us-ascii; name=\"";
+    out += "Content-Type: ";
+    out += type;
+    out += "; name=\"";
     out += file;
     out += "\"";
     out += eol;
-    out += "Content-Disposition: attachment; filename=\"";
+    out += "Content-Disposition: inline; filename=\"";
     out += file;
     out += "\"";
     out += eol;
@@ -127,12 +132,13 @@ std::string seal_parts(const Record& r, const Bytes& sig, std::string_view bound
     out += "--";
     out += boundary;
     out += eol;
-    out += seal_part("bounceseal-record.txt", "Bounce seal record (safe to ignore)", with_eol(record_text(r), eol), eol);
+    out += seal_part(kRecordPartType, "bounceseal-record.txt", "Bounce seal record (safe to ignore)",
+                     with_eol(record_text(r), eol), eol);
     out += eol;
     out += "--";
     out += boundary;
     out += eol;
-    out += seal_part("bounceseal-signature.txt", "Bounce seal signature (safe to ignore)",
+    out += seal_part(kSignaturePartType, "bounceseal-signature.txt", "Bounce seal signature (safe to ignore)",
                      signature_part_text(r, sig, eol), eol);
     out += eol;
     return out;
@@ -217,7 +223,8 @@ SealPlan plan_seal(const std::vector<HeaderField>& headers, std::string_view bod
     const TopType top = top_type(headers);
     const std::size_t close = top.mime_type == "multipart/mixed" ? close_delimiter(body, top.boundary)
                                                                   : std::string_view::npos;
-    const bool append = options.mode == SealMode::both && close != std::string_view::npos;
+    const bool append = options.mode != SealMode::header_only && close != std::string_view::npos;
+    const bool wrap = !append && options.mode == SealMode::wrap;
 
     // The body in chief, hashed exactly as a verifier will see it.
     Bytes bh;
@@ -252,24 +259,31 @@ SealPlan plan_seal(const std::vector<HeaderField>& headers, std::string_view bod
     plan.signature = key.key.sign(record_text(r));
 
     auto& ch = plan.header_changes;
-    if (options.mode == SealMode::header_only) {
-        plan.shape = "header-only";
-    } else if (append) {
+    if (append) {
         plan.shape = "appended";
         plan.replace_body = true;
         plan.body.push_back(original(0, close));
         plan.body.push_back(owned(seal_parts(r, plan.signature, top.boundary, eol)));
         plan.body.push_back(original(close, body.size() - close));
-    } else {
+    } else if (wrap) {
         plan.shape = "wrapped";
         plan.replace_body = true;
         const std::string boundary = options.boundary ? *options.boundary : fresh_boundary(body);
         rewrite_content_fields(headers, " multipart/mixed; boundary=\"" + boundary + "\"", ch);
-        plan.body.push_back(owned("--" + boundary + eol + moved_fields(headers, eol) + eol));
+        std::string fields = moved_fields(headers, eol);
+        // An empty header block makes some filters flag the part as missing
+        // its MIME headers; this field states the default, so the content
+        // and its hash are the same.
+        if (fields.empty()) fields = "Content-Type: text/plain" + eol;
+        plan.body.push_back(owned("--" + boundary + eol + fields + eol));
         plan.body.push_back(original(0, body.size()));
         plan.body.push_back(owned(eol + seal_parts(r, plan.signature, boundary, eol) + "--" + boundary + "--" + eol));
+    } else {
+        plan.shape = "header-only";
     }
-    if (options.mode != SealMode::header_only && first_field(headers, "MIME-Version") == nullptr)
+    // Only a wrapped message needs it: an appended one keeps its own
+    // (missing) MIME-Version, as spam filters score that absence.
+    if (wrap && first_field(headers, "MIME-Version") == nullptr)
         ch.push_back({HeaderChange::Kind::add, "MIME-Version", 0, " 1.0"});
     ch.push_back({HeaderChange::Kind::add, std::string(kHeaderName), 0, header_value(r, plan.signature, true)});
     return plan;

@@ -16,7 +16,12 @@ namespace bounceseal::milter {
 namespace {
 
 SealMode core_mode(MilterSettings::SealMode m) {
-    return m == MilterSettings::SealMode::header ? SealMode::header_only : SealMode::both;
+    switch (m) {
+    case MilterSettings::SealMode::header: return SealMode::header_only;
+    case MilterSettings::SealMode::wrap: return SealMode::wrap;
+    case MilterSettings::SealMode::both: break;
+    }
+    return SealMode::both;
 }
 
 std::string for_mta(const std::string& value, bool leading_space) {

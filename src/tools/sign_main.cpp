@@ -21,7 +21,7 @@ constexpr const char* kProg = "bounceseal-sign";
 int usage(int status) {
     (status == 0 ? std::cout : std::cerr)
         << "usage: " << kProg << " -k KEYFILE -d DOMAIN -s SELECTOR [-f ENVELOPE_SENDER] [-t UNIX_TIME]\n"
-        << "                       [-m both|header] < message > sealed\n"
+        << "                       [-m both|wrap|header] < message > sealed\n"
         << "  Without -f, the envelope sender is taken from Return-Path:, else From:.\n";
     return status;
 }
@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
         }
         case 'm':
             if (std::string_view(optarg) == "both") options.mode = SealMode::both;
+            else if (std::string_view(optarg) == "wrap") options.mode = SealMode::wrap;
             else if (std::string_view(optarg) == "header") options.mode = SealMode::header_only;
             else return usage(2);
             break;

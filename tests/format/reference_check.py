@@ -64,7 +64,8 @@ def canonical(data):
 
 
 def seal_kind(part):
-    if part.is_multipart() or part.get_content_type() != "text/plain":
+    """FORMAT.md 5.3: by the decoded content's first line, whatever the type."""
+    if part.is_multipart() or part.get_content_maintype() == "message":
         return None
     text = decode_cte(part)
     if text.startswith(RECORD_INTRO):

@@ -1,6 +1,6 @@
 #!/bin/sh
 # reference_shapes.sh - seals every message of tests/data/shapes with
-# bounceseal-sign (both modes, LF and CRLF input) and has the independent
+# bounceseal-sign (all three modes, LF and CRLF input) and has the independent
 # implementation of FORMAT.md (reference_check.py) check each result.
 # Usage: reference_shapes.sh SHAPES_DIR SIGN_BINARY KEYGEN_BINARY CHECKER
 set -eu
@@ -13,5 +13,6 @@ for f in "$shapes"/*.eml; do
     "$sign" -k "$work/ref.private" -d example.test -s ref -f alice@example.test < "$f" > "$work/$name-lf.eml"
     sed 's/$/\r/' "$f" | "$sign" -k "$work/ref.private" -d example.test -s ref -f alice@example.test > "$work/$name-crlf.eml"
     "$sign" -m header -k "$work/ref.private" -d example.test -s ref -f alice@example.test < "$f" > "$work/$name-header.eml"
+    "$sign" -m wrap -k "$work/ref.private" -d example.test -s ref -f alice@example.test < "$f" > "$work/$name-wrap.eml"
 done
 /usr/bin/python3 "$checker" "$work/ref.pub" alice@example.test "$work"/*.eml

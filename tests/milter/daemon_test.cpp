@@ -313,6 +313,28 @@ TEST(MilterDaemon, HeaderOnlyMode) {
     EXPECT_TRUE(fleet().get("header").wait_log(queue_id(m) + ": sealed (header-only)"));
 }
 
+// The default SealMode never changes a message's structure: parts only
+// where the message already is multipart/mixed, the header field elsewhere.
+TEST(MilterDaemon, DefaultModeKeepsTheStructure) {
+    const auto plain = make_message(kPlain);
+    const MilterResult r1 = send_to("default", plain);
+    expect_sealed(plain, r1);
+    EXPECT_FALSE(r1.body_replaced);
+    ASSERT_EQ(r1.modifications.size(), 1u) << "only the Bounce-Seal field";
+    EXPECT_TRUE(fleet().get("default").wait_log(queue_id(plain) + ": sealed (header-only)"));
+
+    const auto mixed = make_message(data("shapes/mixed-attachments.eml"));
+    const MilterResult r2 = send_to("default", mixed);
+    expect_sealed(mixed, r2);
+    EXPECT_TRUE(r2.body_replaced);
+    EXPECT_TRUE(fleet().get("default").wait_log(queue_id(mixed) + ": sealed (appended)"));
+
+    const auto alternative = make_message(data("shapes/alternative.eml"));
+    const MilterResult r3 = send_to("default", alternative);
+    expect_sealed(alternative, r3);
+    EXPECT_FALSE(r3.body_replaced) << "multipart/alternative is not wrapped by default";
+}
+
 TEST(MilterDaemon, CommandLineOnlyNeedsNoConfigFile) {
     const auto m = make_message(kPlain);
     expect_sealed(m, send_to("cli", m), "clisel");

@@ -25,7 +25,9 @@ PrivateKey test_private_key() {
     return PrivateKey::from_seed(seed);
 }
 
-std::shared_ptr<const Runtime> runtime(MilterSettings::SealMode mode = MilterSettings::SealMode::both,
+// SealMode wrap by default here: most tests need the body replaced on a
+// single-part message; the default mode has tests of its own.
+std::shared_ptr<const Runtime> runtime(MilterSettings::SealMode mode = MilterSettings::SealMode::wrap,
                                        std::string domain = "example.test") {
     MilterSettings s;
     s.domain = domain;
@@ -203,6 +205,30 @@ TEST(Sealer, MultipartMixedGetsPartsAppended) {
     ASSERT_EQ(out.status, SealOutcome::Status::sealed) << out.error;
     EXPECT_EQ(out.shape, "appended");
     for (const auto& c : editor.calls) EXPECT_NE(c.kind, 'c') << "no header field changed";
+    EXPECT_EQ(judge_message(editor.apply(h, body, true)).verdict, bounceseal::Verdict::pass);
+}
+
+TEST(Sealer, DefaultModeSealsASinglePartInTheHeaderOnly) {
+    const std::string body = "plain\r\n";
+    FakeEditor editor;
+    const SealOutcome out =
+        seal_message(*runtime(MilterSettings::SealMode::both), {headers(), body, "alice@example.test", true}, editor);
+    ASSERT_EQ(out.status, SealOutcome::Status::sealed) << out.error;
+    EXPECT_EQ(out.shape, "header-only") << "no wrapping: the top-level type must not change";
+    ASSERT_EQ(editor.calls.size(), 1u);
+    EXPECT_EQ(editor.calls[0].name, "Bounce-Seal");
+    EXPECT_EQ(judge_message(editor.apply(headers(), body, true)).verdict, bounceseal::Verdict::pass);
+}
+
+TEST(Sealer, DefaultModeAppendsToMultipartMixedWithoutAddingMimeVersion) {
+    std::vector<HeaderField> h = {{"From", " alice@example.test"}, {"Content-Type", " multipart/mixed; boundary=b2"}};
+    const std::string body = "--b2\r\nContent-Type: text/plain\r\n\r\none\r\n--b2--\r\n";
+    FakeEditor editor;
+    const SealOutcome out =
+        seal_message(*runtime(MilterSettings::SealMode::both), {h, body, "alice@example.test", true}, editor);
+    ASSERT_EQ(out.status, SealOutcome::Status::sealed) << out.error;
+    EXPECT_EQ(out.shape, "appended");
+    for (const auto& c : editor.calls) EXPECT_NE(c.name, "MIME-Version");
     EXPECT_EQ(judge_message(editor.apply(h, body, true)).verdict, bounceseal::Verdict::pass);
 }
 

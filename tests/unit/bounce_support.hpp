@@ -19,7 +19,7 @@ namespace bounceseal::testing {
 extern const char* const kOriginal;
 
 // kOriginal sealed for kSender as the milter would (test key, kNow).
-std::string sealed_original(const SealOptions& options = {}, const SealKey& key = test_key(),
+std::string sealed_original(const SealOptions& options = wrapping(), const SealKey& key = test_key(),
                             std::string_view sender = kSender);
 
 // Fills the placeholders of a template (tests/data/bounces/README.md)

@@ -544,7 +544,7 @@ TEST(ConfigDocs, DumpReadsBackAsTheSameSettings) {
 }
 
 TEST(ConfigDocs, DescribeType) {
-    EXPECT_EQ(describe_type(*find_config_key("milter", "SealMode")), "one of both, header");
+    EXPECT_EQ(describe_type(*find_config_key("milter", "SealMode")), "one of both, wrap, header");
     EXPECT_EQ(describe_type(*find_config_key("verify", "MaxDepth")), "integer, 1 to 1000");
     EXPECT_EQ(describe_type(*find_config_key("milter", "StatsInterval")), "duration, 0 to 7d");
     EXPECT_EQ(describe_type(*find_config_key("milter", "SocketMode")), "octal mode, at most 0777");

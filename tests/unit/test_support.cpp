@@ -24,6 +24,12 @@ Keyring test_keyring() {
     return ring;
 }
 
+SealOptions wrapping() {
+    SealOptions o;
+    o.mode = SealMode::wrap;
+    return o;
+}
+
 std::string seal_text(std::string_view message, const SealOptions& options, const SealKey& key,
                       std::string_view sender) {
     SplitMessage m = split_message(message);

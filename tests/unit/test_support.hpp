@@ -19,8 +19,13 @@ PrivateKey vector_key();
 SealKey test_key(std::string selector = "sel1");
 Keyring test_keyring();
 
+// Options that put the seal parts on every shape (SealMode wrap), so that
+// tests of the parts see them whatever the message; tests of the default
+// mode say so.
+SealOptions wrapping();
+
 // Seals a whole message (header block and body) as the milter would.
-std::string seal_text(std::string_view message, const SealOptions& options = {}, const SealKey& key = test_key(),
+std::string seal_text(std::string_view message, const SealOptions& options = wrapping(), const SealKey& key = test_key(),
                       std::string_view sender = kSender);
 
 // Parses `message` and judges its own seals (no bounce around it).

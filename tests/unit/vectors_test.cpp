@@ -18,6 +18,7 @@ namespace {
 
 SealOptions vector_options() {
     SealOptions o;
+    o.mode = SealMode::wrap;  // vector 1 shows the wrapped shape
     o.now = 1795551600;  // 2026-11-24T20:20:00Z
     o.nonce = Bytes(16);
     for (std::size_t i = 0; i < 16; ++i) (*o.nonce)[i] = static_cast<std::uint8_t>(0xf0 + i);
