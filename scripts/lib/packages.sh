@@ -21,10 +21,12 @@ BS__PACKAGES_LOADED=1
 #   impact  recipient-impact tests: spam scoring, DKIM, a mail client
 #   bench   benchmarks
 #   fuzz    libFuzzer and sanitizer runtimes
+#   suite   everything scripts/test (and so CI) needs: build test mail impact
 bs_packages() {
   local g
   for g in "$@"; do
     case $g in
+      suite) bs_packages build test mail impact ;;
       build) echo build-essential cmake pkg-config libmilter-dev libgmime-3.0-dev libglib2.0-dev \
                   libspdlog-dev libssl-dev libgtest-dev ;;
       test) echo openssl python3 miltertest man-db groff-base dpkg-dev file ;;
