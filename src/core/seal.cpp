@@ -106,42 +106,23 @@ std::string fresh_boundary(std::string_view body) {
 // disposition counts as an attachment to filters scoring empty messages.
 std::string seal_part(std::string_view type, std::string_view file, std::string_view description,
                       std::string_view text, std::string_view eol) {
-    std::string out;
-    out += "Content-Type: ";
-    out += type;
-    out += "; name=\"";
-    out += file;
-    out += "\"";
-    out += eol;
-    out += "Content-Disposition: inline; filename=\"";
-    out += file;
-    out += "\"";
-    out += eol;
-    out += "Content-Description: ";
-    out += description;
-    out += eol;
-    out += eol;
-    out += text;
-    return out;
+    const std::string f(file), e(eol);
+    return "Content-Type: " + std::string(type) + "; name=\"" + f + "\"" + e +
+           "Content-Disposition: inline; filename=\"" + f + "\"" + e +
+           "Content-Description: " + std::string(description) + e + e + std::string(text);
 }
 
 // The two seal parts, each introduced by a delimiter line, ending with the
 // line end that belongs to the delimiter that follows them.
 std::string seal_parts(const Record& r, const Bytes& sig, std::string_view boundary, std::string_view eol) {
-    std::string out;
-    out += "--";
-    out += boundary;
-    out += eol;
-    out += seal_part(kRecordPartType, "bounceseal-record.txt", "Bounce seal record (safe to ignore)",
-                     with_eol(record_text(r), eol), eol);
-    out += eol;
-    out += "--";
-    out += boundary;
-    out += eol;
-    out += seal_part(kSignaturePartType, "bounceseal-signature.txt", "Bounce seal signature (safe to ignore)",
-                     signature_part_text(r, sig, eol), eol);
-    out += eol;
-    return out;
+    const std::string delimiter = "--" + std::string(boundary) + std::string(eol);
+    return delimiter +
+           seal_part(kRecordPartType, "bounceseal-record.txt", "Bounce seal record (safe to ignore)",
+                     with_eol(record_text(r), eol), eol) +
+           std::string(eol) + delimiter +
+           seal_part(kSignaturePartType, "bounceseal-signature.txt", "Bounce seal signature (safe to ignore)",
+                     signature_part_text(r, sig, eol), eol) +
+           std::string(eol);
 }
 
 BodySegment owned(std::string s) { return BodySegment{std::move(s), 0, 0, false}; }
