@@ -18,21 +18,9 @@
 # 77 skipped (not root, or the mail packages are missing).
 set -uo pipefail
 build=$(cd "$1" && pwd)
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-[ "$(id -u)" = 0 ] || { echo "skipped: needs root"; exit 77; }
-# shellcheck source=../../scripts/lib/mailstack.sh
-. "$top/scripts/lib/mailstack.sh"
-# shellcheck source=../../scripts/lib/sealstack.sh
-. "$top/scripts/lib/sealstack.sh"
-if ! ms_deps --check > /dev/null; then echo "skipped: mail packages missing"; exit 77; fi
+# shellcheck source=e2e_lib.sh
+. "$(dirname "$0")/e2e_lib.sh"
 
-passed=0 failed=0
-check() {  # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  if "$@"; then echo "ok - $what"; passed=$((passed + 1))
-  else echo "FAIL - $what"; failed=$((failed + 1)); fi
-}
 
 MS_PORT=auto
 ms_init
@@ -78,7 +66,7 @@ quarantined_with() {  # quarantined_with USER FILE REASON: injected as a bounce,
 
 # 3. forged
 check "a forged bounce (no seal) is quarantined" \
-  quarantined_with bs-alice "$top/tests/data/bounces/forged-dsn.eml" no-seal
+  quarantined_with bs-alice "$E2E_TOP/tests/data/bounces/forged-dsn.eml" no-seal
 
 # 4. replay into another mailbox: alice's real DSN sent to bob
 grep -v '^Return-Path:' "$dsn" > "$MS_DIR/replayed.eml"
@@ -143,6 +131,4 @@ PY
 check "milter killed mid-transaction: sendmail tempfails (F=T), nothing unsealed is delivered; sealed again after restart" \
   milter_killed_mid_transaction
 
-ms_cleanup
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+e2e_finish

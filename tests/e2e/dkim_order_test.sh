@@ -9,23 +9,10 @@
 # 1 failed, 77 skipped (not root, or the packages are missing).
 set -uo pipefail
 build=$(cd "$1" && pwd)
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-[ "$(id -u)" = 0 ] || { echo "skipped: needs root"; exit 77; }
-# shellcheck source=../../scripts/lib/mailstack.sh
-. "$top/scripts/lib/mailstack.sh"
-# shellcheck source=../../scripts/lib/sealstack.sh
-. "$top/scripts/lib/sealstack.sh"
-if ! ms_deps --check > /dev/null || [ -n "$(bs_missing_packages opendkim opendkim-tools python3-dkim)" ]; then
-  echo "skipped: mail or DKIM packages missing"; exit 77
-fi
-
-passed=0 failed=0
-check() {
-  local what=$1; shift
-  if "$@"; then echo "ok - $what"; passed=$((passed + 1))
-  else echo "FAIL - $what"; failed=$((failed + 1)); fi
-}
+# shellcheck disable=SC2034  # read by e2e_lib.sh
+E2E_PACKAGES="opendkim opendkim-tools python3-dkim"
+# shellcheck source=e2e_lib.sh
+. "$(dirname "$0")/e2e_lib.sh"
 
 MS_PORT=auto
 ms_init
@@ -104,6 +91,4 @@ signed_then_sealed() {
 }
 check "OpenDKIM before bounceseal: the seal changes the signed body and DKIM breaks" signed_then_sealed
 
-ms_cleanup
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+e2e_finish

@@ -1,0 +1,34 @@
+# shellcheck shell=bash
+# e2e_lib.sh - what the end-to-end tests share: the start (root, the mail
+# stack libraries, the packages a test needs, or exit 77 = skipped), one
+# line per check, and the end (cleanup and a summary; the exit status says
+# whether every check passed). Source it from a test script after setting
+# E2E_PACKAGES to any packages it needs beyond the mail stack.
+# It does not start anything itself: tests call ms_init/ss_start.
+
+E2E_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+[ "$(id -u)" = 0 ] || { echo "skipped: needs root"; exit 77; }
+# shellcheck source=../../scripts/lib/mailstack.sh
+. "$E2E_TOP/scripts/lib/mailstack.sh"
+# shellcheck source=../../scripts/lib/sealstack.sh
+. "$E2E_TOP/scripts/lib/sealstack.sh"
+# shellcheck disable=SC2086  # a list of package names
+if ! ms_deps --check > /dev/null || [ -n "$(bs_missing_packages ${E2E_PACKAGES:-})" ]; then
+  echo "skipped: packages missing"; exit 77
+fi
+
+e2e_passed=0 e2e_failed=0
+# check DESCRIPTION COMMAND...: runs one check and reports it.
+check() {
+  local what=$1; shift
+  if "$@"; then echo "ok - $what"; e2e_passed=$((e2e_passed + 1))
+  else echo "FAIL - $what"; e2e_failed=$((e2e_failed + 1)); fi
+}
+
+# e2e_finish: stops everything, prints the summary, exits 0 only if all passed.
+e2e_finish() {
+  ms_cleanup
+  echo "$e2e_passed passed, $e2e_failed failed"
+  [ "$e2e_failed" -eq 0 ]
+  exit
+}
