@@ -55,7 +55,9 @@ struct Record {
     Bytes sender_hash;           // kBindingBytes
     Bytes msgid_hash;            // kBindingBytes, or empty: no Message-ID
 
-    bool operator==(const Record&) const = default;
+    // Field by field; the nonce, hashes and bindings in constant time
+    // (ct_equal), as every comparison of hashes is (FORMAT.md 7).
+    bool operator==(const Record& other) const noexcept;
 };
 
 // The canonical, signed bytes: kRecordIntro and one "tag=value" line per

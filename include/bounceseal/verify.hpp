@@ -34,7 +34,7 @@ struct FoundSeals {
     std::size_t malformed = 0;             // seal fields or parts that did not parse
     std::vector<std::string> problems;     // why, for -v and inspect
     std::optional<Bytes> body_hash;        // over the body in chief, when seal parts were found
-    std::optional<Bytes> whole_body_hash;  // over the whole body, when only header seals were
+    std::optional<Bytes> whole_body_hash;  // over the whole body, for header seals without parts of their signer
     std::string manifest;                  // body hash manifest, when computed
     std::optional<std::string> message_id; // of the copy, raw
     bool empty() const { return headers.empty() && parts.empty() && malformed == 0; }

@@ -3,6 +3,7 @@
 // milter's changes. Used by the offline signer and the tests, so that they
 // exercise exactly the milter's code path; the milter itself never calls this.
 #include <algorithm>
+#include <utility>
 
 #include "bounceseal/encoding.hpp"
 #include "bounceseal/seal.hpp"
@@ -17,6 +18,22 @@ std::string with_eol(std::string_view text, std::string_view eol) {
         else out += text[i];
     }
     return out;
+}
+
+}  // namespace
+
+namespace {
+
+// The milter protocol carries a header field's name and value as C strings:
+// an MTA cannot hand a filter anything after a NUL, and GMime, reading the
+// same field, stops there too. Splitting the same way keeps the offline
+// signer's seals (Message-ID binding, Content-Type) the same as the milter's.
+SplitMessage cut_at_nul(SplitMessage m) {
+    for (auto& h : m.headers) {
+        h.name.resize(std::min(h.name.size(), h.name.find('\0')));
+        h.value.resize(std::min(h.value.size(), h.value.find('\0')));
+    }
+    return m;
 }
 
 }  // namespace
@@ -38,7 +55,7 @@ SplitMessage split_message(std::string_view message) {
         std::size_t next = nl == std::string_view::npos ? message.size() : nl + 1;
         if (line.empty()) {  // the blank line: the body follows
             m.body = message.substr(next);
-            return m;
+            return cut_at_nul(std::move(m));
         }
         if ((line[0] == ' ' || line[0] == '\t') && !m.headers.empty()) {
             m.headers.back().value += "\n";  // sendmail joins folds with a bare LF
@@ -48,7 +65,7 @@ SplitMessage split_message(std::string_view message) {
             if (colon == std::string_view::npos || colon == 0) {
                 // Not a header line: what follows is body, as for sendmail.
                 m.body = message.substr(pos);
-                return m;
+                return cut_at_nul(std::move(m));
             }
             std::string_view name = line.substr(0, colon);
             while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
@@ -57,7 +74,7 @@ SplitMessage split_message(std::string_view message) {
         pos = next;
     }
     m.body = message.substr(message.size());
-    return m;
+    return cut_at_nul(std::move(m));
 }
 
 std::string apply_seal_plan(const std::vector<HeaderField>& headers, std::string_view body, const SealPlan& plan,

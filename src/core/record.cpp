@@ -144,6 +144,16 @@ Bytes binding(std::string_view label, const Bytes& nonce, std::string_view value
 
 }  // namespace
 
+bool Record::operator==(const Record& o) const noexcept {
+    // No early exit between the byte fields: which one differs stays hidden.
+    unsigned equal = 1;
+    for (auto [a, b] : {std::pair{&nonce, &o.nonce}, {&body_hash, &o.body_hash}, {&sender_hash, &o.sender_hash},
+                        {&msgid_hash, &o.msgid_hash}})
+        equal &= ct_equal(*a, *b) ? 1u : 0u;
+    return equal == 1 && version == o.version && algorithm == o.algorithm && canonicalization == o.canonicalization &&
+           domain == o.domain && selector == o.selector && timestamp == o.timestamp;
+}
+
 std::string record_text(const Record& r) {
     std::string out(kRecordIntro);
     out += '\n';

@@ -136,15 +136,43 @@ std::string moved_fields(const std::vector<HeaderField>& headers, std::string_vi
     return out;
 }
 
-// Parses `head` followed by `body` as one MIME entity without copying body.
-GPtr<GMimeObject> parse_head_and_body(GMimeStream* head, std::string_view body) {
+// Parses `head`, `body` and `tail` as one MIME entity without copying body;
+// the entity reads from all three, which must outlive it.
+GPtr<GMimeObject> parse_head_and_body(std::string_view head, std::string_view body, std::string_view tail = {}) {
     GPtr<GMimeStream> cat(g_mime_stream_cat_new());
-    GPtr<GMimeStream> rest = memory_stream(body);
-    g_mime_stream_cat_add_source(GMIME_STREAM_CAT(cat.get()), head);
-    g_mime_stream_cat_add_source(GMIME_STREAM_CAT(cat.get()), rest.get());
+    for (std::string_view piece : {head, body, tail}) {
+        if (piece.empty()) continue;
+        GPtr<GMimeStream> source = memory_stream(piece);
+        g_mime_stream_cat_add_source(GMIME_STREAM_CAT(cat.get()), source.get());  // the cat keeps a reference
+    }
     GPtr<GMimeObject> entity = parse_entity(cat.get());
     if (!entity) throw Error(Errc::mime, "GMime could not parse the message body");
     return entity;
+}
+
+// The header block of the wrapped first part: the message's Content-*
+// fields, or a Content-Type stating the default. An empty header block
+// makes some filters flag the part as missing its MIME headers.
+std::string first_part_fields(const std::vector<HeaderField>& headers, std::string_view eol) {
+    std::string fields = moved_fields(headers, eol);
+    if (fields.empty()) fields = "Content-Type: text/plain" + std::string(eol);
+    return fields;
+}
+
+// The body hash of a wrapped message, over the first part exactly as a
+// verifier will parse it: inside the new multipart, ended by a delimiter.
+// Parsing the original alone is not the same: GMime reads an entity cut
+// off by the end of input (an empty message/rfc822 part without its
+// close delimiter, say) differently from one ended by a boundary.
+Bytes wrapped_body_hash(const std::vector<HeaderField>& headers, std::string_view body, const std::string& boundary,
+                        const std::string& eol, const WalkLimits& limits) {
+    const std::string head = "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"" + eol + eol + "--" +
+                             boundary + eol + first_part_fields(headers, eol) + eol;
+    const std::string tail = eol + "--" + boundary + "--" + eol;
+    GPtr<GMimeObject> mp = parse_head_and_body(head, body, tail);
+    if (!GMIME_IS_MULTIPART(mp.get()) || g_mime_multipart_get_count(GMIME_MULTIPART(mp.get())) < 1)
+        throw Error(Errc::mime, "GMime could not parse the wrapped message");
+    return body_hash({g_mime_multipart_get_part(GMIME_MULTIPART(mp.get()), 0)}, limits);
 }
 
 // Header changes that replace the message's Content-* fields with `ctype`.
@@ -202,17 +230,23 @@ SealPlan plan_seal(const std::vector<HeaderField>& headers, std::string_view bod
     const std::string eol = options.eol.empty() ? detect_eol(body) : options.eol;
     SealPlan plan;
     const TopType top = top_type(headers);
-    const std::size_t close = top.mime_type == "multipart/mixed" ? close_delimiter(body, top.boundary)
-                                                                  : std::string_view::npos;
+    // With two Content-Type fields MIME parsers disagree on the structure
+    // (GMime, and so the verifier, takes the last): parts appended to what
+    // the first one says would be invisible to a verifier reading the last.
+    const auto type_fields = std::count_if(headers.begin(), headers.end(),
+                                           [](const HeaderField& h) { return iequals(h.name, "Content-Type"); });
+    const std::size_t close = type_fields == 1 && top.mime_type == "multipart/mixed"
+                                  ? close_delimiter(body, top.boundary)
+                                  : std::string_view::npos;
     const bool append = options.mode != SealMode::header_only && close != std::string_view::npos;
     const bool wrap = !append && options.mode == SealMode::wrap;
 
+    const std::string boundary = !wrap ? std::string() : options.boundary ? *options.boundary : fresh_boundary(body);
     // The body in chief, hashed exactly as a verifier will see it.
     Bytes bh;
     if (append) {
         std::string head = "Content-Type:" + with_eol(first_field(headers, "Content-Type")->value, eol) + eol + eol;
-        GPtr<GMimeStream> hs = memory_stream(head);
-        GPtr<GMimeObject> mp = parse_head_and_body(hs.get(), body);
+        GPtr<GMimeObject> mp = parse_head_and_body(head, body);
         std::vector<GMimeObject*> entities;
         if (GMIME_IS_MULTIPART(mp.get())) {
             GMimeMultipart* m = GMIME_MULTIPART(mp.get());
@@ -222,10 +256,11 @@ SealPlan plan_seal(const std::vector<HeaderField>& headers, std::string_view bod
             }
         }
         bh = body_hash(entities, options.limits);
+    } else if (wrap) {
+        bh = wrapped_body_hash(headers, body, boundary, eol, options.limits);
     } else {
-        std::string head = moved_fields(headers, eol) + eol;
-        GPtr<GMimeStream> hs = memory_stream(head);
-        GPtr<GMimeObject> entity = parse_head_and_body(hs.get(), body);
+        const std::string head = moved_fields(headers, eol) + eol;
+        GPtr<GMimeObject> entity = parse_head_and_body(head, body);
         bh = body_hash({entity.get()}, options.limits);
     }
 
@@ -249,14 +284,8 @@ SealPlan plan_seal(const std::vector<HeaderField>& headers, std::string_view bod
     } else if (wrap) {
         plan.shape = "wrapped";
         plan.replace_body = true;
-        const std::string boundary = options.boundary ? *options.boundary : fresh_boundary(body);
         rewrite_content_fields(headers, " multipart/mixed; boundary=\"" + boundary + "\"", ch);
-        std::string fields = moved_fields(headers, eol);
-        // An empty header block makes some filters flag the part as missing
-        // its MIME headers; this field states the default, so the content
-        // and its hash are the same.
-        if (fields.empty()) fields = "Content-Type: text/plain" + eol;
-        plan.body.push_back(owned("--" + boundary + eol + fields + eol));
+        plan.body.push_back(owned("--" + boundary + eol + first_part_fields(headers, eol) + eol));
         plan.body.push_back(original(0, body.size()));
         plan.body.push_back(owned(eol + seal_parts(r, plan.signature, boundary, eol) + "--" + boundary + "--" + eol));
     } else {

@@ -260,9 +260,16 @@ FoundSeals find_seals(GMimeMessage* message, const WalkLimits& limits) {
             found.problems.push_back("record part without a signature part");
         }
     }
+    // A Bounce-Seal field whose signer left no seal parts here (a header-only
+    // seal, maybe beside another cohort's parts) is checked against the
+    // whole body (FORMAT.md 7, step 3), whatever other parts came back.
+    const bool lone_header = std::any_of(found.headers.begin(), found.headers.end(), [&](const HeaderSeal& h) {
+        return std::none_of(found.parts.begin(), found.parts.end(),
+                            [&](const PartSeal& p) { return iequals(p.record.domain, h.record.domain); });
+    });
     try {
         if (any_part) found.body_hash = body_hash(entities, limits, &found.manifest);
-        else if (!found.headers.empty()) found.whole_body_hash = body_hash({top}, limits, &found.manifest);
+        if (lone_header) found.whole_body_hash = body_hash({top}, limits, any_part ? nullptr : &found.manifest);
     } catch (const Error& e) {
         ++found.malformed;
         found.problems.push_back(std::string("body: ") + e.what());

@@ -186,3 +186,31 @@ TEST(Bindings, NormalisationIsDocumented) {
     EXPECT_EQ(msgid_binding(n, " <ab\n c@x>"), msgid_binding(n, "abc@x"));
     EXPECT_NE(sender_binding(Bytes(16, 8), "alice@example.test"), sender_binding(n, "alice@example.test"));
 }
+
+TEST(Record, EqualityLooksAtEveryByteOfEveryHash) {
+    // operator== compares the byte fields with ct_equal (constant time);
+    // this checks it still compares them all, to the last byte.
+    Record a;
+    a.domain = "example.test";
+    a.selector = "sel1";
+    a.timestamp = 1795000000;
+    a.nonce = Bytes(kNonceBytes, 1);
+    a.body_hash = Bytes(kBodyHashBytes, 2);
+    a.sender_hash = Bytes(kBindingBytes, 3);
+    a.msgid_hash = Bytes(kBindingBytes, 4);
+    EXPECT_TRUE(a == a);
+    for (Bytes Record::*field : {&Record::nonce, &Record::body_hash, &Record::sender_hash, &Record::msgid_hash}) {
+        Record b = a;
+        (b.*field).back() ^= 0x80;
+        EXPECT_FALSE(a == b);
+        b = a;
+        (b.*field).pop_back();
+        EXPECT_FALSE(a == b);
+    }
+    Record c = a;
+    c.timestamp += 1;
+    EXPECT_FALSE(a == c);
+    c = a;
+    c.msgid_hash.clear();
+    EXPECT_FALSE(a == c);
+}

@@ -1,0 +1,93 @@
+// seal_findings_test.cpp - the sealing faults the fuzzers found
+// (docs/RELIABILITY.md), each as the smallest message that shows it and the
+// behaviour the fix promises: what the sealer hashes is what a verifier
+// will read. The fuzzers' own reproducers are replayed by
+// regressions_test.cpp.
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+
+using namespace bounceseal;
+using namespace bounceseal::testing;
+
+namespace {
+
+VerifyPolicy for_alice() {
+    VerifyPolicy p;
+    p.recipients = {kSender};
+    return p;
+}
+
+SealOptions mode(SealMode m) {
+    SealOptions o;
+    o.mode = m;
+    return o;
+}
+
+const char* kHead =
+    "From: Alice <alice@example.test>\n"
+    "To: Bob <bob@example.org>\n"
+    "Subject: a finding\n"
+    "Message-ID: <finding@example.test>\n"
+    "MIME-Version: 1.0\n";
+
+TEST(SealFindings, WrappedMessageEndingInAnEmptyReturnedMessage) {
+    // A forwarded bounce whose message/rfc822 part is empty and has no
+    // close delimiter: GMime read it differently alone (no message) and
+    // inside the wrapper (an empty one), so the body hash differed.
+    const std::string m = std::string(kHead) +
+                          "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\n\n"
+                          "--b1\nContent-Type: text/plain\n\nThe bounce.\n\n--b1\nContent-Type: message/rfc822\n\n";
+    const Judgement j = judge_text(seal_text(m, mode(SealMode::wrap)), for_alice());
+    EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
+}
+
+TEST(SealFindings, NulInAHeaderIsCutAsAnMtaWould) {
+    // The milter protocol carries header values as C strings; GMime too
+    // stops at a NUL. The offline signer bound the Message-ID past it.
+    const std::string m = std::string("From: Alice <alice@example.test>\nMessage-ID: <nul") + '\0' +
+                          "after@example.test>\n\nHello.\n";
+    const SplitMessage split = split_message(m);
+    ASSERT_EQ(split.headers.size(), 2u);
+    EXPECT_EQ(split.headers[1].value, " <nul");
+    const Judgement j = judge_text(seal_text(m, mode(SealMode::both)), for_alice());
+    EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
+}
+
+TEST(SealFindings, TwoContentTypeFieldsAreNotAppendedTo) {
+    // The first says multipart/mixed, GMime (and the verifier) read the
+    // last: parts appended to the first would never be found.
+    const std::string m = std::string(kHead) +
+                          "Content-Type: multipart/mixed; boundary=\"m2\"\n"
+                          "Content-Type: text/plain; charset=us-ascii\n\n"
+                          "--m2\nContent-Type: text/plain\n\nwhich one?\n--m2--\n";
+    const SplitMessage split = split_message(m);
+    const SealPlan plan = plan_seal(split.headers, split.body, kSender, test_key(), mode(SealMode::both));
+    EXPECT_EQ(plan.shape, "header-only");
+    for (SealMode sm : {SealMode::both, SealMode::wrap, SealMode::header_only}) {
+        const Judgement j = judge_text(seal_text(m, mode(sm)), for_alice());
+        EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
+    }
+}
+
+TEST(SealFindings, HeaderSealBesideAnotherCohortsPartsIsCheckedAgainstTheWholeBody) {
+    // Sealed with parts by another cohort, then in the header only by us:
+    // our field has no parts of its own, so the whole body must be hashed
+    // for it, although other parts came back (FORMAT.md 7, step 3).
+    const std::string m = std::string(kHead) +
+                          "Content-Type: multipart/mixed; boundary=\"m3\"\n\n"
+                          "--m3\nContent-Type: text/plain\n\nhello\n--m3--\n";
+    SealKey other{"other.example", "o1", PrivateKey::generate()};
+    const std::string theirs = seal_text(m, mode(SealMode::both), other);
+    ASSERT_NE(theirs.find("bounceseal-record.txt"), std::string::npos) << "their parts appended";
+    const std::string ours = seal_text(theirs, mode(SealMode::header_only));
+    const Judgement j = judge_text(ours, for_alice());
+    EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
+    EXPECT_EQ(j.domain, "example.test");
+    // And with both keys trusted, theirs still verifies too.
+    Keyring both = test_keyring();
+    both.add("o1", other.key.public_key());
+    EXPECT_EQ(judge_text(ours, for_alice(), kNow, both).verdict, Verdict::pass);
+}
+
+}  // namespace
