@@ -341,6 +341,10 @@ sfsistat on_eom(SMFICTX* ctx) {
                          out.milliseconds, m.runtime().key.selector, m.runtime().key.domain,
                          verdict_name(m.decision.verdict));
             return SMFIS_CONTINUE;
+        case SealOutcome::Status::too_complex:
+            m.skip("skipped_too_complex", "too complex to seal: " + out.error);
+            finish_skip(m, true);
+            return SMFIS_CONTINUE;
         case SealOutcome::Status::plan_failed:
             return fail_unmodified(ctx, c, out.error);
         case SealOutcome::Status::send_failed:

@@ -76,7 +76,7 @@ Counters& milter_counters() {
         "connections",         "messages",           "sealed",
         "skipped_null_sender", "skipped_external",   "skipped_daemon",
         "skipped_sender_domain", "skipped_already_sealed", "skipped_message_partial",
-        "skipped_too_large",   "errors",             "tempfails",
+        "skipped_too_large",   "skipped_too_complex", "errors",           "tempfails",
         "reloads",             "reload_failures",
     };
     return counters;

@@ -115,10 +115,11 @@ SealOutcome seal_message(const Runtime& runtime, const SealInput& in, MessageEdi
         if (injected_fault() == Fault::plan) throw Error(Errc::usage, "fault injected (BOUNCESEAL_FAULT=plan)");
         SealOptions options;
         options.mode = core_mode(runtime.settings.seal_mode);
+        options.limits = kSealLimits;
         plan = plan_seal(in.headers, in.body, in.envelope_sender, runtime.key, options);
     } catch (const Error& e) {
         out.error = std::string(errc_name(e.code())) + ": " + e.what();
-        return finish(SealOutcome::Status::plan_failed);
+        return finish(e.code() == Errc::limit ? SealOutcome::Status::too_complex : SealOutcome::Status::plan_failed);
     } catch (const std::bad_alloc&) {
         out.error = "out of memory";
         return finish(SealOutcome::Status::plan_failed);

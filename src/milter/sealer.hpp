@@ -38,9 +38,19 @@ public:
 // Largest piece handed to one replace_body() call: sendmail's chunk size.
 inline constexpr std::size_t kBodyChunk = 65535;
 
+// The MIME tree the milter seals at most: what a verifier with the default
+// MaxDepth (32) and MaxParts (2000) can still read when the message comes
+// back inside a bounce, which adds a report, its parts and the returned
+// message around it. A seal on a larger tree could only ever fail as
+// malformed; such a message is passed on unsealed (SealOutcome::too_complex).
+inline constexpr WalkLimits kSealLimits{.max_depth = 28, .max_parts = 1984};
+
 struct SealOutcome {
     enum class Status {
         sealed,
+        too_complex,  // deeper or wider than a verifier could check: passed on
+                      // unsealed whatever OnError says (a property of the
+                      // message, like its size, not a transient error)
         plan_failed,  // nothing was sent: the message is exactly as it was
         send_failed,  // a change was not taken; `changes` others may have been
     };

@@ -257,6 +257,36 @@ TEST(Sealer, PlanFailureSendsNothing) {
     EXPECT_EQ(out.changes, 0u);
 }
 
+// A message of `levels` nested multipart/mixed around one text part.
+std::pair<std::vector<HeaderField>, std::string> nested(std::size_t levels) {
+    std::string body = "deep\r\n";
+    std::string type = " text/plain";
+    for (std::size_t level = 0; level < levels; ++level) {
+        const std::string b = "b" + std::to_string(level);
+        body = "--" + b + "\r\nContent-Type:" + type + "\r\n\r\n" + body + "\r\n--" + b + "--\r\n";
+        type = " multipart/mixed; boundary=\"" + b + "\"";
+    }
+    std::vector<HeaderField> h = headers();
+    h.erase(h.end() - 2, h.end());
+    h.push_back({"Content-Type", type});
+    return {h, body};
+}
+
+TEST(Sealer, TooComplexIsNotAnErrorAndSendsNothing) {
+    // Deeper than kSealLimits allows: a property of the message, so OnError
+    // (tempfail would defer it for ever) must not apply.
+    const auto [deep_headers, deep_body] = nested(kSealLimits.max_depth + 1);
+    FakeEditor editor;
+    const SealOutcome out = seal_message(*runtime(), {deep_headers, deep_body, "alice@example.test", true}, editor);
+    EXPECT_EQ(out.status, SealOutcome::Status::too_complex) << out.error;
+    EXPECT_NE(out.error.find("deeper"), std::string::npos) << out.error;
+    EXPECT_TRUE(editor.calls.empty());
+    // A tree within the limits is sealed as usual.
+    const auto [headers8, body8] = nested(8);
+    const SealOutcome ok = seal_message(*runtime(), {headers8, body8, "alice@example.test", true}, editor);
+    EXPECT_EQ(ok.status, SealOutcome::Status::sealed) << ok.error;
+}
+
 TEST(Sealer, SendFailureMidwayIsReported) {
     FakeEditor editor;
     editor.fail_at = 2;
