@@ -1,12 +1,15 @@
 // daemon_failure_test.cpp - black-box tests of bounceseal-milter when
 // things go wrong, and of its signals: OnError with an injected sealing
 // error (accept and tempfail), a failure while the changes are being sent
-// (never accepted), SIGUSR2 counters and SIGUSR1 reloads that succeed or
-// fail. Uses the shared fleet (fleet.hpp).
+// (never accepted), an MTA that aborts or hangs up mid-message, key
+// material kept out of the logs, SIGUSR2 counters and SIGUSR1 reloads that
+// succeed or fail (key unreadable, unsafe or gone). Uses the shared fleet
+// (fleet.hpp).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstring>
+#include <sstream>
 
 #include <arpa/inet.h>
 #include <poll.h>
@@ -174,6 +177,64 @@ TEST(MilterDaemon, AbortHalfwayAndConnectionReuse) {
     EXPECT_EQ(d.log_count("RAWABORT1: sealed"), 0u);
 }
 
+TEST(MilterDaemon, ConnectionClosedMidBodyEndsTheMessage) {
+    auto& d = fleet().get("main");
+    {
+        RawMta mta(d.socket_path());
+        const std::uint32_t protocol = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_HDR_LEADSPC;
+        ASSERT_EQ(mta.reply(SMFIC_OPTNEG, be32(6) + be32(SMFI_CURR_ACTS) + be32(protocol)), SMFIC_OPTNEG);
+        const std::string connect = nul({"localhost"}) + "4" + std::string(2, '\0') + nul({"127.0.0.1"});
+        ASSERT_EQ(mta.reply(SMFIC_CONNECT, connect), SMFIR_CONTINUE);
+        mta.send(SMFIC_MACRO, std::string(1, SMFIC_MAIL) + nul({"i", "RAWCLOSED1"}));
+        ASSERT_EQ(mta.reply(SMFIC_MAIL, nul({"<alice@example.test>"})), SMFIR_CONTINUE);
+        ASSERT_EQ(mta.reply(SMFIC_HEADER, nul({"Subject", " cut off"})), SMFIR_CONTINUE);
+        ASSERT_EQ(mta.reply(SMFIC_EOH), SMFIR_CONTINUE);
+        ASSERT_EQ(mta.reply(SMFIC_BODY, std::string(60000, 'x') + "\r\n"), SMFIR_CONTINUE);
+        // The MTA dies here: the socket closes in the middle of the body.
+    }
+    // libmilter calls xxfi_abort and xxfi_close for it; the buffered body
+    // is freed there (the sanitizer runs of these tests check that no
+    // allocation outlives the daemon, scripts/sanitize).
+    EXPECT_TRUE(d.wait_log("RAWCLOSED1: transaction aborted by the MTA")) << d.log();
+    EXPECT_EQ(d.log_count("RAWCLOSED1: sealed"), 0u);
+    const auto m = make_message(kPlain);
+    expect_sealed(m, send(d.socket_spec(), m));
+}
+
+TEST(MilterDaemon, KeyMaterialIsNeverLogged) {
+    // Every private key of the fleet, as PEM text, as the raw seed in
+    // base64 and in hex: none may appear in any daemon's log.
+    std::vector<std::string> secrets;
+    for (const auto& entry : fs::directory_iterator(fleet().dir())) {
+        if (entry.path().extension() != ".private") continue;
+        const std::string pem = read_file(entry.path());
+        std::string body;
+        std::istringstream lines(pem);
+        for (std::string line; std::getline(lines, line);)
+            if (!line.starts_with("-----")) body += line;
+        ASSERT_FALSE(body.empty());
+        secrets.push_back(body);
+        const Bytes der = base64_decode(body, "key");
+        ASSERT_GE(der.size(), 32u);
+        const Bytes seed(der.end() - 32, der.end());
+        secrets.push_back(base64_encode(seed).substr(0, 40));
+        static const char hex[] = "0123456789abcdef";
+        std::string h;
+        for (std::uint8_t b : seed) h += {hex[b >> 4], hex[b & 15]};
+        secrets.push_back(h);
+    }
+    ASSERT_GE(secrets.size(), 9u);
+    std::size_t logs = 0;
+    for (const auto& entry : fs::directory_iterator(fleet().dir())) {
+        if (entry.path().extension() != ".log") continue;
+        ++logs;
+        const std::string log = read_file(entry.path());
+        for (const auto& secret : secrets)
+            EXPECT_EQ(log.find(secret), std::string::npos) << "key material in " << entry.path();
+    }
+    EXPECT_GE(logs, 5u);
+}
+
 // ---- signals --------------------------------------------------------------------
 
 TEST(MilterDaemon, Sigusr2LogsTheCounters) {
@@ -241,11 +302,20 @@ TEST(MilterDaemon, Sigusr1ReloadsAndKeepsTheOldKeyWhenTheNewOneFails) {
     ASSERT_TRUE(d.wait_log("reload failed, keeping the previous configuration", 5s, 2)) << d.log();
     EXPECT_NE(d.log().find("use chmod 600"), std::string::npos);
 
-    // 4. A configuration that does not parse.
+    // 4. The key file disappears (a rotation script that moved it too early).
     ASSERT_EQ(::chmod((dir / "rsel2.private").c_str(), 0600), 0);
-    write_file(d.config_path(), "[milter]\nMaxMessageSize = lots\n");
+    fs::rename(dir / "rsel2.private", dir / "rsel2.moved");
     d.signal(SIGUSR1);
     ASSERT_TRUE(d.wait_log("reload failed, keeping the previous configuration", 5s, 3)) << d.log();
+    EXPECT_NE(d.log().find("rsel2.private: No such file or directory"), std::string::npos) << d.log();
+    m = make_message(kPlain);
+    expect_sealed(m, held.run(m), "rsel2");
+    fs::rename(dir / "rsel2.moved", dir / "rsel2.private");
+
+    // 5. A configuration that does not parse.
+    write_file(d.config_path(), "[milter]\nMaxMessageSize = lots\n");
+    d.signal(SIGUSR1);
+    ASSERT_TRUE(d.wait_log("reload failed, keeping the previous configuration", 5s, 4)) << d.log();
     m = make_message(kPlain);
     expect_sealed(m, send(d.socket_spec(), m), "rsel2");
     EXPECT_EQ(d.log_count("reloaded configuration"), 1u);

@@ -1,13 +1,15 @@
 // startup_test.cpp - black-box tests of how bounceseal-milter starts and
 // stops: -n on good and bad configurations, the key file permission check,
-// stale and live sockets, an inet socket, daemonizing with a pid file that
-// is removed at SIGTERM, and a cross-check with Debian's miltertest. Each
+// the switch to UserID after key and socket are open, stale and live
+// sockets, an inet socket, daemonizing with a pid file that is removed at
+// SIGTERM, and a cross-check with Debian's miltertest. Each
 // test runs its own daemon (or none); miltertest uses the shared fleet.
 #include <gtest/gtest.h>
 
 #include <thread>
 
 #include <arpa/inet.h>
+#include <pwd.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -106,6 +108,45 @@ TEST_F(Startup, UnknownUserIsRefusedWhenRoot) {
     const CommandResult r = milter({"-n", "-c", config("user").string(), "-u", "no-such-user-bs"});
     EXPECT_EQ(r.status, 1);
     EXPECT_NE(r.output.find("no such user"), std::string::npos) << r.output;
+}
+
+// The /proc/PID/status line `name` ("Uid:", "CapEff:"), without its name.
+std::string proc_status(pid_t pid, const std::string& name) {
+    const std::string text = read_file("/proc/" + std::to_string(pid) + "/status");
+    const std::size_t at = text.find("\n" + name);
+    if (at == std::string::npos) return {};
+    const std::size_t start = text.find_first_not_of(" \t", at + 1 + name.size());
+    return text.substr(start, text.find('\n', start) - start);
+}
+
+TEST_F(Startup, DropsPrivilegesAfterOpeningKeyAndSocket) {
+    if (::geteuid() != 0) GTEST_SKIP() << "only root switches users";
+    // A key only root may read: sealing with it proves it was read before
+    // the switch, and that nothing after the switch needs it.
+    ASSERT_EQ(::chown((dir.path() / "sel1.private").c_str(), 0, 0), 0);
+    Daemon d(dir.path(), {.name = "drop"});
+    ASSERT_TRUE(d.wait_ready()) << d.log();
+    const passwd* pw = ::getpwnam(daemon_user().c_str());
+    ASSERT_NE(pw, nullptr);
+    const std::string uid = std::to_string(pw->pw_uid), gid = std::to_string(pw->pw_gid);
+    EXPECT_EQ(proc_status(d.pid(), "Uid:"), uid + "\t" + uid + "\t" + uid + "\t" + uid) << "real, effective, saved, fs";
+    EXPECT_EQ(proc_status(d.pid(), "Gid:"), gid + "\t" + gid + "\t" + gid + "\t" + gid);
+    for (const std::string& group : {std::string(" 0 "), std::string(" 0\n")})
+        EXPECT_EQ((" " + proc_status(d.pid(), "Groups:") + "\n").find(group), std::string::npos) << "root's group kept";
+    EXPECT_EQ(proc_status(d.pid(), "CapEff:"), "0000000000000000");
+    EXPECT_EQ(proc_status(d.pid(), "CapPrm:"), "0000000000000000");
+    // No descriptor of the key file stays open.
+    for (const auto& fd : fs::directory_iterator("/proc/" + std::to_string(d.pid()) + "/fd")) {
+        std::error_code ec;
+        EXPECT_NE(fs::read_symlink(fd.path(), ec), dir.path() / "sel1.private");
+    }
+    struct stat st {};
+    ASSERT_EQ(::stat(d.socket_path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, pw->pw_uid) << "the socket belongs to the user the milter runs as";
+    EXPECT_EQ(st.st_mode & 0777, 0660u);
+    const auto m = make_message(kPlain);
+    EXPECT_FALSE(send(d.socket_spec(), m).find(SMFIR_ADDHEADER, "Bounce-Seal").empty());
+    EXPECT_NE(d.log().find("user " + daemon_user()), std::string::npos) << d.log();
 }
 
 TEST_F(Startup, StaleSocketIsReplaced) {
