@@ -11,7 +11,6 @@
 // then keeps the unfiltered text). -n checks configuration and keyring.
 // The analysis itself is bounce.hpp's decide(); this file only wires input,
 // settings, time limit and output.
-#include <csignal>
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
@@ -25,6 +24,7 @@
 #include "deadline.hpp"
 #include "io.hpp"
 #include "options.hpp"
+#include "process_guard.hpp"
 #include "setup.hpp"
 #include "verdict_output.hpp"
 
@@ -68,7 +68,7 @@ int check_only(const Options& o) {
     return 0;
 }
 
-int run(int argc, char** argv) {
+int run(int argc, char** argv, const StandardStreams& streams) {
     Options o;
     try {
         o = parse_options(argc, argv);
@@ -82,6 +82,12 @@ int run(int argc, char** argv) {
     }
     log_init(kProgram, "mail", o.verbose, log_level(o));
     if (o.check) return check_only(o);
+
+    // No message to read, or nowhere to write it back: nothing to judge.
+    if (!streams.input || (o.filter && !streams.output)) {
+        complain(o, std::string("standard ") + (streams.input ? "output" : "input") + " is not open");
+        return EX_TEMPFAIL;
+    }
 
     Setup s;
     try {
@@ -98,7 +104,11 @@ int run(int argc, char** argv) {
     if (in.over_limit && !o.filter) drain_input();
     const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
     std::optional<Decision> d = run_with_deadline(
-        [&] { return decide(in.data, s.keyring, s.policy, s.limits, now); }, s.time_limit);
+        [&] {
+            guard_thread();
+            return decide(in.data, s.keyring, s.policy, s.limits, now);
+        },
+        s.time_limit);
     const bool timed_out = !d;
     if (timed_out) d = time_limit_decision(s.time_limit.count());
 
@@ -123,10 +133,9 @@ int run(int argc, char** argv) {
 }  // namespace bounceseal::verifier
 
 int main(int argc, char** argv) {
-    // A reader that went away must show as a write error, not kill us.
-    std::signal(SIGPIPE, SIG_IGN);
+    const bounceseal::verifier::StandardStreams streams = bounceseal::verifier::guard_process();
     try {
-        return bounceseal::verifier::run(argc, argv);
+        return bounceseal::verifier::run(argc, argv, streams);
     } catch (const std::bad_alloc&) {
         std::cerr << bounceseal::verifier::kProgram << ": out of memory\n";
     } catch (const std::exception& e) {

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,7 +24,7 @@ void make_pipe(int fds[2]) {
 }  // namespace
 
 ProcessResult run_process(const std::string& program, const std::vector<std::string>& args, const std::string& input,
-                          std::chrono::seconds timeout) {
+                          std::chrono::seconds timeout, std::uint64_t address_space) {
     int in[2], out[2], err[2];
     make_pipe(in);
     make_pipe(out);
@@ -38,6 +39,10 @@ ProcessResult run_process(const std::string& program, const std::vector<std::str
         dup2(in[0], 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
+        if (address_space != 0) {
+            const rlimit limit{address_space, address_space};
+            setrlimit(RLIMIT_AS, &limit);
+        }
         execv(program.c_str(), argv.data());
         _exit(127);
     }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,11 @@ struct ProcessResult {
     std::string err;
 };
 
+// `address_space`, when not 0, is the child's RLIMIT_AS in bytes: how the
+// fault tests run a program out of memory.
 ProcessResult run_process(const std::string& program, const std::vector<std::string>& args,
                           const std::string& input = {},
-                          std::chrono::seconds timeout = std::chrono::seconds(30));
+                          std::chrono::seconds timeout = std::chrono::seconds(30),
+                          std::uint64_t address_space = 0);
 
 }  // namespace bounceseal::testing
