@@ -73,9 +73,11 @@ std::size_t close_delimiter(std::string_view body, std::string_view boundary) {
     while (pos < body.size()) {
         if (body.compare(pos, close.size(), close) == 0) {
             std::size_t after = pos + close.size();
-            // Only transport padding may follow on the line.
+            // Only transport padding may follow on the line, and then the
+            // line's end: LF or CRLF. A CR before anything else is no line
+            // end to GMime, which then reads no close delimiter here.
             while (after < body.size() && (body[after] == ' ' || body[after] == '\t')) ++after;
-            if (after == body.size() || body[after] == '\r' || body[after] == '\n') return pos;
+            if (after == body.size() || body[after] == '\n' || body.compare(after, 2, "\r\n") == 0) return pos;
         }
         std::size_t nl = body.find('\n', pos);
         if (nl == std::string_view::npos) break;

@@ -90,4 +90,20 @@ TEST(SealFindings, HeaderSealBesideAnotherCohortsPartsIsCheckedAgainstTheWholeBo
     EXPECT_EQ(judge_text(ours, for_alice(), kNow, both).verdict, Verdict::pass);
 }
 
+TEST(SealFindings, CloseDelimiterFollowedByALoneCrIsNotAppendedTo) {
+    // "--m4--" then CR and text on the same line: the sealer took the CR
+    // for a line end and put the parts before it, but GMime sees no close
+    // delimiter there, so the signature part ran on to the end.
+    const std::string m = std::string(kHead) +
+                          "Content-Type: multipart/mixed; boundary=\"m4\"\r\n\r\n"
+                          "--m4\r\nContent-Type: text/plain\r\n\r\nhi\r\n--m4--\r\x90"
+                          "epilogue\r\n";
+    const SplitMessage split = split_message(m);
+    EXPECT_NE(plan_seal(split.headers, split.body, kSender, test_key(), mode(SealMode::both)).shape, "appended");
+    for (SealMode sm : {SealMode::both, SealMode::wrap, SealMode::header_only}) {
+        const Judgement j = judge_text(seal_text(m, mode(sm)), for_alice());
+        EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
+    }
+}
+
 }  // namespace
