@@ -155,12 +155,6 @@ std::string encode(std::string_view text, GMimeContentEncoding encoding) {
     return out;
 }
 
-VerifyPolicy alice_policy() {
-    VerifyPolicy p;
-    p.recipients = {kSender};
-    return p;
-}
-
 Decision decide_text(std::string_view raw, const VerifyPolicy& policy, const BounceLimits& limits,
                      std::int64_t now, const Keyring& keyring) {
     return decide(raw, keyring, policy, limits, now);

@@ -37,9 +37,6 @@ std::string no_space_after_colon(std::string_view headers);
 std::string to_crlf(std::string_view text);
 std::string encode(std::string_view text, GMimeContentEncoding encoding);  // QP or base64, LF lines
 
-// The policy of Alice's mailbox: bounces to alice@example.test.
-VerifyPolicy alice_policy();
-
 // decide() with the test keyring at kNow.
 Decision decide_text(std::string_view raw, const VerifyPolicy& policy = alice_policy(),
                      const BounceLimits& limits = {}, std::int64_t now = kNow,

@@ -12,18 +12,6 @@ using namespace bounceseal::testing;
 
 namespace {
 
-VerifyPolicy for_alice() {
-    VerifyPolicy p;
-    p.recipients = {kSender};
-    return p;
-}
-
-SealOptions mode(SealMode m) {
-    SealOptions o;
-    o.mode = m;
-    return o;
-}
-
 const char* kHead =
     "From: Alice <alice@example.test>\n"
     "To: Bob <bob@example.org>\n"
@@ -38,7 +26,7 @@ TEST(SealFindings, WrappedMessageEndingInAnEmptyReturnedMessage) {
     const std::string m = std::string(kHead) +
                           "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\n\n"
                           "--b1\nContent-Type: text/plain\n\nThe bounce.\n\n--b1\nContent-Type: message/rfc822\n\n";
-    const Judgement j = judge_text(seal_text(m, mode(SealMode::wrap)), for_alice());
+    const Judgement j = judge_text(seal_text(m, sealing(SealMode::wrap)), alice_policy());
     EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
 }
 
@@ -50,7 +38,7 @@ TEST(SealFindings, NulInAHeaderIsCutAsAnMtaWould) {
     const SplitMessage split = split_message(m);
     ASSERT_EQ(split.headers.size(), 2u);
     EXPECT_EQ(split.headers[1].value, " <nul");
-    const Judgement j = judge_text(seal_text(m, mode(SealMode::both)), for_alice());
+    const Judgement j = judge_text(seal_text(m, sealing(SealMode::both)), alice_policy());
     EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
 }
 
@@ -62,10 +50,10 @@ TEST(SealFindings, TwoContentTypeFieldsAreNotAppendedTo) {
                           "Content-Type: text/plain; charset=us-ascii\n\n"
                           "--m2\nContent-Type: text/plain\n\nwhich one?\n--m2--\n";
     const SplitMessage split = split_message(m);
-    const SealPlan plan = plan_seal(split.headers, split.body, kSender, test_key(), mode(SealMode::both));
+    const SealPlan plan = plan_seal(split.headers, split.body, kSender, test_key(), sealing(SealMode::both));
     EXPECT_EQ(plan.shape, "header-only");
     for (SealMode sm : {SealMode::both, SealMode::wrap, SealMode::header_only}) {
-        const Judgement j = judge_text(seal_text(m, mode(sm)), for_alice());
+        const Judgement j = judge_text(seal_text(m, sealing(sm)), alice_policy());
         EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
     }
 }
@@ -78,16 +66,16 @@ TEST(SealFindings, HeaderSealBesideAnotherCohortsPartsIsCheckedAgainstTheWholeBo
                           "Content-Type: multipart/mixed; boundary=\"m3\"\n\n"
                           "--m3\nContent-Type: text/plain\n\nhello\n--m3--\n";
     SealKey other{"other.example", "o1", PrivateKey::generate()};
-    const std::string theirs = seal_text(m, mode(SealMode::both), other);
+    const std::string theirs = seal_text(m, sealing(SealMode::both), other);
     ASSERT_NE(theirs.find("bounceseal-record.txt"), std::string::npos) << "their parts appended";
-    const std::string ours = seal_text(theirs, mode(SealMode::header_only));
-    const Judgement j = judge_text(ours, for_alice());
+    const std::string ours = seal_text(theirs, sealing(SealMode::header_only));
+    const Judgement j = judge_text(ours, alice_policy());
     EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
     EXPECT_EQ(j.domain, "example.test");
     // And with both keys trusted, theirs still verifies too.
     Keyring both = test_keyring();
     both.add("o1", other.key.public_key());
-    EXPECT_EQ(judge_text(ours, for_alice(), kNow, both).verdict, Verdict::pass);
+    EXPECT_EQ(judge_text(ours, alice_policy(), kNow, both).verdict, Verdict::pass);
 }
 
 TEST(SealFindings, CloseDelimiterFollowedByALoneCrIsNotAppendedTo) {
@@ -99,9 +87,9 @@ TEST(SealFindings, CloseDelimiterFollowedByALoneCrIsNotAppendedTo) {
                           "--m4\r\nContent-Type: text/plain\r\n\r\nhi\r\n--m4--\r\x90"
                           "epilogue\r\n";
     const SplitMessage split = split_message(m);
-    EXPECT_NE(plan_seal(split.headers, split.body, kSender, test_key(), mode(SealMode::both)).shape, "appended");
+    EXPECT_NE(plan_seal(split.headers, split.body, kSender, test_key(), sealing(SealMode::both)).shape, "appended");
     for (SealMode sm : {SealMode::both, SealMode::wrap, SealMode::header_only}) {
-        const Judgement j = judge_text(seal_text(m, mode(sm)), for_alice());
+        const Judgement j = judge_text(seal_text(m, sealing(sm)), alice_policy());
         EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
     }
 }

@@ -20,24 +20,18 @@ const char* kPlain =
     "\n"
     "Alice\n";
 
-VerifyPolicy for_alice() {
-    VerifyPolicy p;
-    p.recipients = {kSender};
-    return p;
-}
-
 }  // namespace
 
 TEST(SealRoundTrip, PlainMessagePasses) {
     std::string sealed = seal_text(kPlain);
-    Judgement j = judge_text(sealed, for_alice());
+    Judgement j = judge_text(sealed, alice_policy());
     EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
     EXPECT_EQ(j.selector, "sel1");
 }
 
 TEST(SealRoundTrip, OneChangedByteFails) {
     std::string sealed = seal_text(kPlain);
-    Judgement j = judge_text(replace_once(sealed, "noon", "nooN"), for_alice());
+    Judgement j = judge_text(replace_once(sealed, "noon", "nooN"), alice_policy());
     EXPECT_EQ(j.verdict, Verdict::fail);
     EXPECT_EQ(j.reason, Reason::body_mismatch);
 }
@@ -50,7 +44,7 @@ TEST(SealRoundTrip, CrlfConversionAndTrailingSpaceSurvive) {
         else crlf += c;
     }
     crlf = replace_once(crlf, "at noon?\r\n", "at noon?  \t\r\n");
-    Judgement j = judge_text(crlf, for_alice());
+    Judgement j = judge_text(crlf, alice_policy());
     EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
 }
 

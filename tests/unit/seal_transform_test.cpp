@@ -10,12 +10,6 @@ using namespace bounceseal::testing;
 
 namespace {
 
-VerifyPolicy for_alice() {
-    VerifyPolicy p;
-    p.recipients = {kSender};
-    return p;
-}
-
 std::string convert_eol(std::string_view s, std::string_view eol) {
     std::string out;
     for (std::size_t i = 0; i < s.size(); ++i) {
@@ -45,8 +39,8 @@ std::string reencode(const std::string& sealed, GMimeContentEncoding enc) {
     return out;
 }
 
-Verdict verdict_of(const std::string& m) { return judge_text(m, for_alice()).verdict; }
-Reason reason_of(const std::string& m) { return judge_text(m, for_alice()).reason; }
+Verdict verdict_of(const std::string& m) { return judge_text(m, alice_policy()).verdict; }
+Reason reason_of(const std::string& m) { return judge_text(m, alice_policy()).reason; }
 
 class Transform : public ::testing::TestWithParam<const char*> {
 protected:

@@ -24,10 +24,18 @@ Keyring test_keyring() {
     return ring;
 }
 
-SealOptions wrapping() {
+SealOptions sealing(SealMode mode) {
     SealOptions o;
-    o.mode = SealMode::wrap;
+    o.mode = mode;
     return o;
+}
+
+SealOptions wrapping() { return sealing(SealMode::wrap); }
+
+VerifyPolicy alice_policy() {
+    VerifyPolicy p;
+    p.recipients = {kSender};
+    return p;
 }
 
 std::string seal_text(std::string_view message, const SealOptions& options, const SealKey& key,

@@ -23,6 +23,10 @@ Keyring test_keyring();
 // tests of the parts see them whatever the message; tests of the default
 // mode say so.
 SealOptions wrapping();
+SealOptions sealing(SealMode mode);
+
+// What the verifier checks bounces to kSender's mailbox with.
+VerifyPolicy alice_policy();
 
 // Seals a whole message (header block and body) as the milter would.
 std::string seal_text(std::string_view message, const SealOptions& options = wrapping(), const SealKey& key = test_key(),
