@@ -32,7 +32,7 @@ bs_packages() {
       test) echo openssl python3 miltertest man-db groff-base dpkg-dev file ;;
       mail) echo sendmail-bin sendmail-cf m4 procmail swaks python3 util-linux bsdutils passwd procps ;;
       impact) echo spamassassin opendkim opendkim-tools python3-dkim mutt tmux ;;
-      bench) echo libbenchmark-dev valgrind opendkim opendkim-tools hyperfine ;;
+      bench) echo libbenchmark-dev valgrind opendkim opendkim-tools procmail ;;
       fuzz) echo clang-14 libclang-rt-14-dev libfuzzer-14-dev ;;
       *) echo "bs_packages: unknown group $g" >&2; return 1 ;;
     esac
