@@ -117,7 +117,7 @@ void check_seal(std::string_view input) {
         SealPlan plan;
         const std::string what = std::string("plan_seal (mode ") + mode_name(mode) + ")";
         if (!refuses_only([&] { plan = plan_seal(m.headers, m.body, kSender, seal_key(), o); },
-                          {Errc::mime, Errc::limit}, what))
+                          {Errc::mime, Errc::limit, Errc::sealed}, what))
             continue;  // refused before any change: the milter's OnError case
         std::string sealed;
         refuses_only([&] { sealed = apply_seal_plan(m.headers, m.body, plan, m.eol); }, {}, "apply_seal_plan");

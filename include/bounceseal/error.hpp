@@ -23,6 +23,7 @@ enum class Errc {
     mime,         // the message could not be parsed or rebuilt as MIME
     limit,        // a size, depth or count limit was exceeded
     usage,        // a caller passed arguments the API does not accept
+    sealed,       // the message already carries seal parts of this signer
 };
 
 // Short stable name of an Errc ("key-unsafe"), for logs and test output.

@@ -152,6 +152,32 @@ GPtr<GMimeObject> parse_head_and_body(std::string_view head, std::string_view bo
     return entity;
 }
 
+// Refuses a message whose top-level parts include a seal record of
+// `domain`: it was sealed by this signer already, though its Bounce-Seal
+// field is gone or broken (seal_precheck() only sees the header). A second
+// seal of the same signer would contradict the first, and a verifier takes
+// the pair for malformed (FORMAT.md 7).
+void refuse_if_sealed_by(GMimeObject* entity, std::string_view domain) {
+    if (!GMIME_IS_MULTIPART(entity)) return;
+    GMimeMultipart* m = GMIME_MULTIPART(entity);
+    for (int i = 0; i < g_mime_multipart_get_count(m); ++i) {
+        GMimeObject* child = g_mime_multipart_get_part(m, i);
+        if (seal_part_kind(child) != SealPartKind::record) continue;
+        const std::optional<std::string> text = decoded_content(child, kMaxSealTextLen + 1);
+        if (!text) continue;
+        std::string lf;
+        for (char c : *text)
+            if (c != '\r') lf += c;
+        std::string signer;
+        try {
+            signer = parse_record_text(lf).domain;
+        } catch (const Error&) {
+            continue;  // not a record: content like any other
+        }
+        if (iequals(signer, domain)) throw Error(Errc::sealed, "seal parts of " + signer + " are in the body already");
+    }
+}
+
 // The header block of the wrapped first part: the message's Content-*
 // fields, or a Content-Type stating the default. An empty header block
 // makes some filters flag the part as missing its MIME headers.
@@ -167,14 +193,16 @@ std::string first_part_fields(const std::vector<HeaderField>& headers, std::stri
 // off by the end of input (an empty message/rfc822 part without its
 // close delimiter, say) differently from one ended by a boundary.
 Bytes wrapped_body_hash(const std::vector<HeaderField>& headers, std::string_view body, const std::string& boundary,
-                        const std::string& eol, const WalkLimits& limits) {
+                        const std::string& eol, const WalkLimits& limits, std::string_view domain) {
     const std::string head = "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"" + eol + eol + "--" +
                              boundary + eol + first_part_fields(headers, eol) + eol;
     const std::string tail = eol + "--" + boundary + "--" + eol;
     GPtr<GMimeObject> mp = parse_head_and_body(head, body, tail);
     if (!GMIME_IS_MULTIPART(mp.get()) || g_mime_multipart_get_count(GMIME_MULTIPART(mp.get())) < 1)
         throw Error(Errc::mime, "GMime could not parse the wrapped message");
-    return body_hash({g_mime_multipart_get_part(GMIME_MULTIPART(mp.get()), 0)}, limits);
+    GMimeObject* original = g_mime_multipart_get_part(GMIME_MULTIPART(mp.get()), 0);
+    refuse_if_sealed_by(original, domain);
+    return body_hash({original}, limits);
 }
 
 // Header changes that replace the message's Content-* fields with `ctype`.
@@ -249,6 +277,7 @@ SealPlan plan_seal(const std::vector<HeaderField>& headers, std::string_view bod
     if (append) {
         std::string head = "Content-Type:" + with_eol(first_field(headers, "Content-Type")->value, eol) + eol + eol;
         GPtr<GMimeObject> mp = parse_head_and_body(head, body);
+        refuse_if_sealed_by(mp.get(), key.domain);
         std::vector<GMimeObject*> entities;
         if (GMIME_IS_MULTIPART(mp.get())) {
             GMimeMultipart* m = GMIME_MULTIPART(mp.get());
@@ -259,10 +288,11 @@ SealPlan plan_seal(const std::vector<HeaderField>& headers, std::string_view bod
         }
         bh = body_hash(entities, options.limits);
     } else if (wrap) {
-        bh = wrapped_body_hash(headers, body, boundary, eol, options.limits);
+        bh = wrapped_body_hash(headers, body, boundary, eol, options.limits, key.domain);
     } else {
         const std::string head = moved_fields(headers, eol) + eol;
         GPtr<GMimeObject> entity = parse_head_and_body(head, body);
+        refuse_if_sealed_by(entity.get(), key.domain);
         bh = body_hash({entity.get()}, options.limits);
     }
 

@@ -345,6 +345,10 @@ sfsistat on_eom(SMFICTX* ctx) {
             m.skip("skipped_too_complex", "too complex to seal: " + out.error);
             finish_skip(m, true);
             return SMFIS_CONTINUE;
+        case SealOutcome::Status::already_sealed:
+            m.skip("skipped_already_sealed", "already sealed by " + m.runtime().key.domain + " (seal parts)");
+            finish_skip(m, true);
+            return SMFIS_CONTINUE;
         case SealOutcome::Status::plan_failed:
             return fail_unmodified(ctx, c, out.error);
         case SealOutcome::Status::send_failed:

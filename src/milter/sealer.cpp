@@ -119,7 +119,11 @@ SealOutcome seal_message(const Runtime& runtime, const SealInput& in, MessageEdi
         plan = plan_seal(in.headers, in.body, in.envelope_sender, runtime.key, options);
     } catch (const Error& e) {
         out.error = std::string(errc_name(e.code())) + ": " + e.what();
-        return finish(e.code() == Errc::limit ? SealOutcome::Status::too_complex : SealOutcome::Status::plan_failed);
+        switch (e.code()) {
+        case Errc::limit: return finish(SealOutcome::Status::too_complex);
+        case Errc::sealed: return finish(SealOutcome::Status::already_sealed);
+        default: return finish(SealOutcome::Status::plan_failed);
+        }
     } catch (const std::bad_alloc&) {
         out.error = "out of memory";
         return finish(SealOutcome::Status::plan_failed);

@@ -51,6 +51,8 @@ struct SealOutcome {
         too_complex,  // deeper or wider than a verifier could check: passed on
                       // unsealed whatever OnError says (a property of the
                       // message, like its size, not a transient error)
+        already_sealed,  // seal parts of this signer are in the body (its
+                         // Bounce-Seal field gone or broken): passed on as it is
         plan_failed,  // nothing was sent: the message is exactly as it was
         send_failed,  // a change was not taken; `changes` others may have been
     };

@@ -5,6 +5,7 @@
 // regressions_test.cpp.
 #include <gtest/gtest.h>
 
+#include "bounceseal/error.hpp"
 #include "test_support.hpp"
 
 using namespace bounceseal;
@@ -92,6 +93,31 @@ TEST(SealFindings, CloseDelimiterFollowedByALoneCrIsNotAppendedTo) {
         const Judgement j = judge_text(seal_text(m, sealing(sm)), alice_policy());
         EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
     }
+}
+
+TEST(SealFindings, SealPartsOfTheSignerWithABrokenFieldAreNotSealedAgain) {
+    // The Bounce-Seal field of an earlier seal of ours was damaged, its
+    // parts were not: a second seal would contradict them. plan_seal()
+    // refuses, as seal_precheck() does when the field is intact.
+    std::string sealed = seal_text(std::string(kHead) +
+                                   "Content-Type: multipart/mixed; boundary=\"m5\"\n\n"
+                                   "--m5\nContent-Type: text/plain\n\nhello\n--m5--\n");
+    const std::size_t n = sealed.find(" n=");
+    ASSERT_NE(n, std::string::npos);
+    sealed[n + 4] = '\x80';
+    const SplitMessage split = split_message(sealed);
+    ASSERT_FALSE(seal_precheck(split.headers, "example.test"));
+    for (SealMode sm : {SealMode::both, SealMode::wrap, SealMode::header_only}) {
+        try {
+            plan_seal(split.headers, split.body, kSender, test_key(), sealing(sm));
+            ADD_FAILURE() << "sealed again in mode " << static_cast<int>(sm);
+        } catch (const Error& e) {
+            EXPECT_EQ(e.code(), Errc::sealed) << e.what();
+        }
+    }
+    // Another signer may still seal it.
+    SealKey other{"other.example", "o1", PrivateKey::generate()};
+    EXPECT_NO_THROW(plan_seal(split.headers, split.body, kSender, other, sealing(SealMode::both)));
 }
 
 }  // namespace
