@@ -23,7 +23,7 @@ struct Outcome {
 
 std::optional<Decision> run_with_deadline(std::function<Decision()> work, std::chrono::seconds limit) {
     auto outcome = std::make_shared<Outcome>();
-    std::thread([outcome, work = std::move(work)] {
+    std::thread worker([outcome, work = std::move(work)] {
         std::optional<Decision> d;
         std::exception_ptr error;
         try {
@@ -36,9 +36,19 @@ std::optional<Decision> run_with_deadline(std::function<Decision()> work, std::c
         outcome->error = error;
         outcome->done = true;
         outcome->done_cv.notify_one();
-    }).detach();
-    std::unique_lock lock(outcome->mutex);
-    if (!outcome->done_cv.wait_for(lock, limit, [&] { return outcome->done; })) return std::nullopt;
+    });
+    bool in_time;
+    {
+        std::unique_lock lock(outcome->mutex);
+        in_time = outcome->done_cv.wait_for(lock, limit, [&] { return outcome->done; });
+    }
+    if (!in_time) {
+        worker.detach();  // left to the process's exit
+        return std::nullopt;
+    }
+    // Joined, not detached: the thread's exit handlers (OpenSSL's per-thread
+    // state) must run before the process ends, or its memory looks leaked.
+    worker.join();
     if (outcome->error) std::rethrow_exception(outcome->error);
     return std::move(outcome->decision);
 }

@@ -45,6 +45,11 @@ void handle(int sig) {
 }  // namespace
 
 void guard_thread() noexcept {
+#ifdef BOUNCESEAL_SANITIZED
+    // The sanitizer gives every thread an alternate stack of its own and
+    // unmaps whichever one is set when the thread ends: it must stay its own.
+    return;
+#endif
     // Never freed: the process ends soon, and the stack must outlive any
     // signal the thread may take.
     void* stack = std::malloc(kAltStackSize);
