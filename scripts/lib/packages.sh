@@ -21,15 +21,15 @@ BS__PACKAGES_LOADED=1
 #   impact  recipient-impact tests: spam scoring, DKIM, a mail client
 #   bench   benchmarks
 #   fuzz    libFuzzer and sanitizer runtimes
-#   suite   everything scripts/test (and so CI) needs: build test mail impact
+#   suite   everything scripts/test (and so CI) needs: all of the above
 bs_packages() {
   local g
   for g in "$@"; do
     case $g in
-      suite) bs_packages build test mail impact ;;
+      suite) bs_packages build test mail impact bench fuzz ;;
       build) echo build-essential cmake pkg-config libmilter-dev libgmime-3.0-dev libglib2.0-dev \
                   libspdlog-dev libssl-dev libgtest-dev ;;
-      test) echo openssl python3 miltertest man-db groff-base dpkg-dev file ;;
+      test) echo openssl python3 miltertest man-db groff-base dpkg-dev file strace bc time ;;
       mail) echo sendmail-bin sendmail-cf m4 procmail swaks python3 util-linux bsdutils passwd procps ;;
       impact) echo spamassassin opendkim opendkim-tools python3-dkim mutt tmux ;;
       bench) echo libbenchmark-dev valgrind opendkim opendkim-tools procmail ;;
