@@ -15,6 +15,12 @@
 # makes this exit non-zero. WORKDIR/summary gets the figures (executions,
 # cov, ft, corpus, spurious timeouts); the log is WORKDIR/run.log. It does
 # not build anything and does not minimise the corpus.
+#
+# BOUNCESEAL_FUZZ_TIMEOUT (seconds, default 1) sets the hang limit.
+# libFuzzer's timeout handler is not async-signal-safe: when its alarm
+# lands inside ASan's allocator it deadlocks (seen twice under heavy load),
+# and the campaign stalls. Runs where a stall would cost more than a
+# finding is worth (CI, a machine busy with other work) use 10.
 set -uo pipefail
 [ $# -ge 4 ] || { echo "usage: $0 FUZZER WORKDIR SECONDS CORPUS_DIR..." >&2; exit 2; }
 fuzzer=$1 work=$2 seconds=$3
@@ -26,7 +32,7 @@ for d in "$@"; do [ -d "$d" ] && dirs+=("$d"); done
 # Leaks count as findings too: a leak per message would grow the milter.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-limits=(-timeout=1 -rss_limit_mb=512 -malloc_limit_mb=512)
+limits=(-timeout="${BOUNCESEAL_FUZZ_TIMEOUT:-1}" -rss_limit_mb=512 -malloc_limit_mb=512)
 
 before=$(mktemp)
 trap 'rm -f "$before"' EXIT
