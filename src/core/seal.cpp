@@ -178,6 +178,30 @@ void refuse_if_sealed_by(GMimeObject* entity, std::string_view domain) {
     }
 }
 
+// Whether a multipart inside `entity` (in a message/rfc822 part too) uses
+// `boundary`, or the tree is deeper than `depth`. GMime then gives the
+// outer close delimiter to the inner multipart, so parts appended before
+// it would not be top-level parts, where a verifier looks for them.
+bool nests_boundary(GMimeObject* entity, const std::string& boundary, std::size_t depth) {
+    if (depth == 0) return true;
+    if (GMIME_IS_MESSAGE_PART(entity)) {
+        GMimeMessage* m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(entity));
+        GMimeObject* inner = m != nullptr ? g_mime_message_get_mime_part(m) : nullptr;
+        return inner != nullptr && nests_boundary(inner, boundary, depth - 1);
+    }
+    if (!GMIME_IS_MULTIPART(entity)) return false;
+    GMimeMultipart* mp = GMIME_MULTIPART(entity);
+    for (int i = 0; i < g_mime_multipart_get_count(mp); ++i) {
+        GMimeObject* child = g_mime_multipart_get_part(mp, i);
+        if (GMIME_IS_MULTIPART(child)) {
+            const char* b = g_mime_multipart_get_boundary(GMIME_MULTIPART(child));
+            if (b != nullptr && boundary == b) return true;
+        }
+        if (nests_boundary(child, boundary, depth - 1)) return true;
+    }
+    return false;
+}
+
 // The header block of the wrapped first part: the message's Content-*
 // fields, or a Content-Type stating the default. An empty header block
 // makes some filters flag the part as missing its MIME headers.
@@ -268,23 +292,26 @@ SealPlan plan_seal(const std::vector<HeaderField>& headers, std::string_view bod
     const std::size_t close = type_fields == 1 && top.mime_type == "multipart/mixed"
                                   ? close_delimiter(body, top.boundary)
                                   : std::string_view::npos;
-    const bool append = options.mode != SealMode::header_only && close != std::string_view::npos;
+    bool append = options.mode != SealMode::header_only && close != std::string_view::npos;
+    GPtr<GMimeObject> mp;  // the message's own multipart, when appending to it
+    if (append) {
+        const std::string head =
+            "Content-Type:" + with_eol(first_field(headers, "Content-Type")->value, eol) + eol + eol;
+        mp = parse_head_and_body(head, body);
+        append = GMIME_IS_MULTIPART(mp.get()) && !nests_boundary(mp.get(), top.boundary, options.limits.max_depth);
+    }
     const bool wrap = !append && options.mode == SealMode::wrap;
 
     const std::string boundary = !wrap ? std::string() : options.boundary ? *options.boundary : fresh_boundary(body);
     // The body in chief, hashed exactly as a verifier will see it.
     Bytes bh;
     if (append) {
-        std::string head = "Content-Type:" + with_eol(first_field(headers, "Content-Type")->value, eol) + eol + eol;
-        GPtr<GMimeObject> mp = parse_head_and_body(head, body);
         refuse_if_sealed_by(mp.get(), key.domain);
         std::vector<GMimeObject*> entities;
-        if (GMIME_IS_MULTIPART(mp.get())) {
-            GMimeMultipart* m = GMIME_MULTIPART(mp.get());
-            for (int i = 0; i < g_mime_multipart_get_count(m); ++i) {
-                GMimeObject* child = g_mime_multipart_get_part(m, i);
-                if (seal_part_kind(child) == SealPartKind::none) entities.push_back(child);
-            }
+        GMimeMultipart* m = GMIME_MULTIPART(mp.get());
+        for (int i = 0; i < g_mime_multipart_get_count(m); ++i) {
+            GMimeObject* child = g_mime_multipart_get_part(m, i);
+            if (seal_part_kind(child) == SealPartKind::none) entities.push_back(child);
         }
         bh = body_hash(entities, options.limits);
     } else if (wrap) {

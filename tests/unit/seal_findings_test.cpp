@@ -120,4 +120,23 @@ TEST(SealFindings, SealPartsOfTheSignerWithABrokenFieldAreNotSealedAgain) {
     EXPECT_NO_THROW(plan_seal(split.headers, split.body, kSender, other, sealing(SealMode::both)));
 }
 
+TEST(SealFindings, InnerMultipartWithTheSameBoundaryIsNotAppendedTo) {
+    // A part whose second Content-Type names a multipart with the outer
+    // boundary: GMime gives it the outer close delimiter, so parts appended
+    // before that would sit inside it, not at the top where they are read.
+    const std::string m = std::string(kHead) +
+                          "Content-Type: multipart/mixed; boundary=\"m6\"\n\n"
+                          "--m6\nContent-Type: text/plain\n\nfirst\n"
+                          "--m6\nContent-Type: message/delivery-status\n"
+                          "Content-Type: multipart/mixed; boundary=\"m6\"\n\n"
+                          "--m6\nContent-Type: text/plain\n\ninner\n"
+                          "--m6--\n";
+    const SplitMessage split = split_message(m);
+    EXPECT_NE(plan_seal(split.headers, split.body, kSender, test_key(), sealing(SealMode::both)).shape, "appended");
+    for (SealMode sm : {SealMode::both, SealMode::wrap, SealMode::header_only}) {
+        const Judgement j = judge_text(seal_text(m, sealing(sm)), alice_policy());
+        EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
+    }
+}
+
 }  // namespace
