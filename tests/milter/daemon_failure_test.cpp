@@ -88,6 +88,17 @@ std::string be32(std::uint32_t v) {
     return std::string(reinterpret_cast<const char*>(&v), 4);
 }
 
+// SMFIC_CONNECT's data: localhost, 127.0.0.1.
+std::string local_connect() { return nul({"localhost"}) + "4" + std::string(2, '\0') + nul({"127.0.0.1"}); }
+
+// Negotiates version 6, every action, and only the stage flags the filter
+// wants (libmilter then replies to every stage itself), then connects.
+void open_session(RawMta& mta) {
+    const std::uint32_t protocol = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_HDR_LEADSPC;
+    ASSERT_EQ(mta.reply(SMFIC_OPTNEG, be32(6) + be32(SMFI_CURR_ACTS) + be32(protocol)), SMFIC_OPTNEG);
+    ASSERT_EQ(mta.reply(SMFIC_CONNECT, local_connect()), SMFIR_CONTINUE);
+}
+
 // ---- failures -------------------------------------------------------------------
 
 TEST(MilterDaemon, InjectedErrorWithOnErrorAcceptPassesUnmodified) {
@@ -125,12 +136,7 @@ TEST(MilterDaemon, FailureWhileSendingChangesIsNeverAccepted) {
 TEST(MilterDaemon, AbortHalfwayAndConnectionReuse) {
     auto& d = fleet().get("main");
     RawMta mta(d.socket_path());
-    // Version 6, every action, and only the stage flags the filter wants:
-    // libmilter then replies to every stage itself.
-    const std::uint32_t protocol = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_HDR_LEADSPC;
-    ASSERT_EQ(mta.reply(SMFIC_OPTNEG, be32(6) + be32(SMFI_CURR_ACTS) + be32(protocol)), SMFIC_OPTNEG);
-    const std::string connect = nul({"localhost"}) + "4" + std::string(2, '\0') + nul({"127.0.0.1"});
-    ASSERT_EQ(mta.reply(SMFIC_CONNECT, connect), SMFIR_CONTINUE);
+    ASSERT_NO_FATAL_FAILURE(open_session(mta));
 
     // One message; returns the value of the Bounce-Seal field added.
     auto message = [&](const char* qid, bool abort_halfway) -> std::string {
@@ -166,7 +172,7 @@ TEST(MilterDaemon, AbortHalfwayAndConnectionReuse) {
     // SMFIC_QUIT_NC: libmilter closes the connection's state and a new SMTP
     // connection starts on the same filter connection, without negotiation.
     mta.send('K');
-    ASSERT_EQ(mta.reply(SMFIC_CONNECT, connect), SMFIR_CONTINUE);
+    ASSERT_EQ(mta.reply(SMFIC_CONNECT, local_connect()), SMFIR_CONTINUE);
     const std::string third = message("RAWNC3", false);
     EXPECT_TRUE(third.starts_with(" v=1;")) << "negotiated flags survive SMFIC_QUIT_NC: " << third;
     mta.send(SMFIC_QUIT);
@@ -181,10 +187,7 @@ TEST(MilterDaemon, ConnectionClosedMidBodyEndsTheMessage) {
     auto& d = fleet().get("main");
     {
         RawMta mta(d.socket_path());
-        const std::uint32_t protocol = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_HDR_LEADSPC;
-        ASSERT_EQ(mta.reply(SMFIC_OPTNEG, be32(6) + be32(SMFI_CURR_ACTS) + be32(protocol)), SMFIC_OPTNEG);
-        const std::string connect = nul({"localhost"}) + "4" + std::string(2, '\0') + nul({"127.0.0.1"});
-        ASSERT_EQ(mta.reply(SMFIC_CONNECT, connect), SMFIR_CONTINUE);
+        ASSERT_NO_FATAL_FAILURE(open_session(mta));
         mta.send(SMFIC_MACRO, std::string(1, SMFIC_MAIL) + nul({"i", "RAWCLOSED1"}));
         ASSERT_EQ(mta.reply(SMFIC_MAIL, nul({"<alice@example.test>"})), SMFIR_CONTINUE);
         ASSERT_EQ(mta.reply(SMFIC_HEADER, nul({"Subject", " cut off"})), SMFIR_CONTINUE);
