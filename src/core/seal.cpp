@@ -184,20 +184,21 @@ void refuse_if_sealed_by(GMimeObject* entity, std::string_view domain) {
 // it would not be top-level parts, where a verifier looks for them.
 bool nests_boundary(GMimeObject* entity, const std::string& boundary, std::size_t depth) {
     if (depth == 0) return true;
+    auto uses_it = [&](GMimeObject* obj) {
+        if (!GMIME_IS_MULTIPART(obj)) return false;
+        const char* b = g_mime_multipart_get_boundary(GMIME_MULTIPART(obj));
+        return b != nullptr && boundary == b;
+    };
     if (GMIME_IS_MESSAGE_PART(entity)) {
         GMimeMessage* m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(entity));
         GMimeObject* inner = m != nullptr ? g_mime_message_get_mime_part(m) : nullptr;
-        return inner != nullptr && nests_boundary(inner, boundary, depth - 1);
+        return inner != nullptr && (uses_it(inner) || nests_boundary(inner, boundary, depth - 1));
     }
     if (!GMIME_IS_MULTIPART(entity)) return false;
     GMimeMultipart* mp = GMIME_MULTIPART(entity);
     for (int i = 0; i < g_mime_multipart_get_count(mp); ++i) {
         GMimeObject* child = g_mime_multipart_get_part(mp, i);
-        if (GMIME_IS_MULTIPART(child)) {
-            const char* b = g_mime_multipart_get_boundary(GMIME_MULTIPART(child));
-            if (b != nullptr && boundary == b) return true;
-        }
-        if (nests_boundary(child, boundary, depth - 1)) return true;
+        if (uses_it(child) || nests_boundary(child, boundary, depth - 1)) return true;
     }
     return false;
 }

@@ -139,4 +139,22 @@ TEST(SealFindings, InnerMultipartWithTheSameBoundaryIsNotAppendedTo) {
     }
 }
 
+TEST(SealFindings, ReturnedMessageWithTheSameBoundaryIsNotAppendedTo) {
+    // The same inside a message/rfc822 part: the returned message's own
+    // multipart uses the outer boundary and takes the close delimiter.
+    const std::string m = std::string(kHead) +
+                          "Content-Type: multipart/mixed; boundary=\"m7\"\n\n"
+                          "--m7\nContent-Type: text/plain\n\nfirst\n"
+                          "--m7\nContent-Type: message/rfc822\n\n"
+                          "Subject: returned\nContent-Type: multipart/mixed; boundary=\"m7\"\n\n"
+                          "preamble only\n"
+                          "--m7--\n";
+    const SplitMessage split = split_message(m);
+    EXPECT_NE(plan_seal(split.headers, split.body, kSender, test_key(), sealing(SealMode::both)).shape, "appended");
+    for (SealMode sm : {SealMode::both, SealMode::wrap, SealMode::header_only}) {
+        const Judgement j = judge_text(seal_text(m, sealing(sm)), alice_policy());
+        EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
+    }
+}
+
 }  // namespace
