@@ -126,6 +126,8 @@ TEST_F(Startup, DropsPrivilegesAfterOpeningKeyAndSocket) {
     ASSERT_EQ(::chown((dir.path() / "sel1.private").c_str(), 0, 0), 0);
     Daemon d(dir.path(), {.name = "drop"});
     ASSERT_TRUE(d.wait_ready()) << d.log();
+    // The socket is there before the switch; the "starting" line comes after it.
+    ASSERT_TRUE(d.wait_log("starting: socket")) << d.log();
     const passwd* pw = ::getpwnam(daemon_user().c_str());
     ASSERT_NE(pw, nullptr);
     const std::string uid = std::to_string(pw->pw_uid), gid = std::to_string(pw->pw_gid);
