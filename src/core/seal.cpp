@@ -217,8 +217,12 @@ std::string first_part_fields(const std::vector<HeaderField>& headers, std::stri
 // Parsing the original alone is not the same: GMime reads an entity cut
 // off by the end of input (an empty message/rfc822 part without its
 // close delimiter, say) differently from one ended by a boundary.
-Bytes wrapped_body_hash(const std::vector<HeaderField>& headers, std::string_view body, const std::string& boundary,
-                        const std::string& eol, const WalkLimits& limits, std::string_view domain) {
+// Nothing when the first part would read as a seal part itself (content
+// that looks like one): a verifier skips seal parts, so it could never be
+// the body in chief.
+std::optional<Bytes> wrapped_body_hash(const std::vector<HeaderField>& headers, std::string_view body,
+                                       const std::string& boundary, const std::string& eol, const WalkLimits& limits,
+                                       std::string_view domain) {
     const std::string head = "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"" + eol + eol + "--" +
                              boundary + eol + first_part_fields(headers, eol) + eol;
     const std::string tail = eol + "--" + boundary + "--" + eol;
@@ -227,6 +231,7 @@ Bytes wrapped_body_hash(const std::vector<HeaderField>& headers, std::string_vie
         throw Error(Errc::mime, "GMime could not parse the wrapped message");
     GMimeObject* original = g_mime_multipart_get_part(GMIME_MULTIPART(mp.get()), 0);
     refuse_if_sealed_by(original, domain);
+    if (seal_part_kind(original) != SealPartKind::none) return std::nullopt;
     return body_hash({original}, limits);
 }
 
@@ -301,7 +306,7 @@ SealPlan plan_seal(const std::vector<HeaderField>& headers, std::string_view bod
         mp = parse_head_and_body(head, body);
         append = GMIME_IS_MULTIPART(mp.get()) && !nests_boundary(mp.get(), top.boundary, options.limits.max_depth);
     }
-    const bool wrap = !append && options.mode == SealMode::wrap;
+    bool wrap = !append && options.mode == SealMode::wrap;
 
     const std::string boundary = !wrap ? std::string() : options.boundary ? *options.boundary : fresh_boundary(body);
     // The body in chief, hashed exactly as a verifier will see it.
@@ -315,9 +320,11 @@ SealPlan plan_seal(const std::vector<HeaderField>& headers, std::string_view bod
             if (seal_part_kind(child) == SealPartKind::none) entities.push_back(child);
         }
         bh = body_hash(entities, options.limits);
-    } else if (wrap) {
-        bh = wrapped_body_hash(headers, body, boundary, eol, options.limits, key.domain);
+    } else if (const std::optional<Bytes> wrapped =
+                   wrap ? wrapped_body_hash(headers, body, boundary, eol, options.limits, key.domain) : std::nullopt) {
+        bh = *wrapped;
     } else {
+        wrap = false;  // a part that would look like a seal part is not wrapped: the header alone seals
         const std::string head = moved_fields(headers, eol) + eol;
         GPtr<GMimeObject> entity = parse_head_and_body(head, body);
         refuse_if_sealed_by(entity.get(), key.domain);

@@ -157,4 +157,18 @@ TEST(SealFindings, ReturnedMessageWithTheSameBoundaryIsNotAppendedTo) {
     }
 }
 
+TEST(SealFindings, ContentThatLooksLikeASealPartIsNotWrapped) {
+    // A single-part message whose text starts like a signature part: as
+    // the first part of a wrapped message the verifier took it for a seal
+    // part and left it out of the body hash. It is sealed in the header.
+    const std::string m = std::string(kHead) + "Content-Type: text/plain\n\n" + std::string(kSignatureIntro) +
+                          "\nand then ordinary text.\n";
+    const SplitMessage split = split_message(m);
+    EXPECT_EQ(plan_seal(split.headers, split.body, kSender, test_key(), wrapping()).shape, "header-only");
+    for (SealMode sm : {SealMode::both, SealMode::wrap, SealMode::header_only}) {
+        const Judgement j = judge_text(seal_text(m, sealing(sm)), alice_policy());
+        EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
+    }
+}
+
 }  // namespace
