@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,10 +66,31 @@ enum class SealMode {
     header_only,  // header field only: the body is never touched
 };
 
+// What signs a record text (FORMAT.md 2.2): a private key in this process
+// (bounceseal-sign, tests), or a function that has another process sign it
+// (bounceseal-milter's signer, which holds the only copy of the key), with
+// the public key that checks its signatures. plan_seal() only ever sees the
+// signature.
+class RecordSigner {
+public:
+    using Function = std::function<Bytes(std::string_view record_text)>;
+
+    RecordSigner(PrivateKey key)  // NOLINT(google-explicit-constructor): a key is a signer
+        : public_key_(key.public_key()), sign_([k = std::move(key)](std::string_view text) { return k.sign(text); }) {}
+    RecordSigner(PublicKey public_key, Function sign) : public_key_(std::move(public_key)), sign_(std::move(sign)) {}
+
+    Bytes sign(std::string_view record_text) const { return sign_(record_text); }
+    const PublicKey& public_key() const { return public_key_; }
+
+private:
+    PublicKey public_key_;
+    Function sign_;
+};
+
 struct SealKey {
     std::string domain;
     std::string selector;
-    PrivateKey key;
+    RecordSigner key;  // signs for `domain` and `selector`
 };
 
 struct SealOptions {

@@ -9,6 +9,7 @@
 // known for the log line. No exception leaves a callback.
 #include "callbacks.hpp"
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -28,6 +29,7 @@ namespace bounceseal::milter {
 namespace {
 
 RuntimeStore* g_store = nullptr;
+std::atomic<std::size_t> g_open_connections{0};
 
 // Stages and replies the milter does without. HDR_LEADSPC is asked for
 // only when offered; the NR_* flags are also offered by libmilter itself,
@@ -92,6 +94,7 @@ Connection& ensure_connection(SMFICTX* ctx) {
         owned->negotiated = true;
     }
     smfi_setpriv(ctx, owned.get());
+    ++g_open_connections;
     return *owned.release();  // owned by the context until on_close()
 }
 
@@ -377,6 +380,7 @@ sfsistat on_abort(SMFICTX* ctx) {
 sfsistat on_close(SMFICTX* ctx) {
     std::unique_ptr<Connection> owned(connection(ctx));
     smfi_setpriv(ctx, nullptr);
+    if (owned) --g_open_connections;
     try {
         if (owned && owned->negotiated) g_memo.remember(ctx, owned->protocol);
     } catch (...) {
@@ -386,6 +390,8 @@ sfsistat on_close(SMFICTX* ctx) {
 }
 
 }  // namespace
+
+std::size_t open_connections() { return g_open_connections.load(); }
 
 smfiDesc filter_description(RuntimeStore& store) {
     g_store = &store;

@@ -9,6 +9,8 @@
 // store (reload.hpp) and the counters.
 #pragma once
 
+#include <cstddef>
+
 #include <libmilter/mfapi.h>
 
 namespace bounceseal::milter {
@@ -22,5 +24,9 @@ inline constexpr unsigned long kRequiredActions = SMFIF_ADDHDRS | SMFIF_CHGHDRS 
 // The description to pass to smfi_register(). Configuration snapshots are
 // taken from `store`, which must outlive smfi_main().
 smfiDesc filter_description(RuntimeStore& store);
+
+// MTA connections between their first callback and xxfi_close: what is
+// left to finish when the milter stops.
+std::size_t open_connections();
 
 }  // namespace bounceseal::milter

@@ -1,12 +1,9 @@
-// main.cpp - bounceseal-milter: options, start-up, privilege drop and
-// smfi_main().
+// main.cpp - bounceseal-milter: the command line.
 //
-// Start-up runs as the user who started the program (usually root): read
-// the configuration, load the key, open the socket and give it its mode and
-// group, daemonize, write the pid file, switch to UserID, start the signal
-// thread, hand over to libmilter. Every step that fails stops the program
-// with a message on standard error (and in the log) and a non-zero status.
-// The work on mail is elsewhere: callbacks.cpp and the files it uses.
+// It parses the options into the configuration's load options and hands
+// over to -n or to the daemon (startup.cpp), which starts the signer
+// process, drops privileges and runs libmilter. The work on mail is
+// elsewhere: callbacks.cpp and the files it uses.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -14,27 +11,15 @@
 #include <string>
 #include <vector>
 
-#include <csignal>
 #include <getopt.h>
-#include <sys/stat.h>
 #include <sysexits.h>
-#include <unistd.h>
-
-#include <spdlog/spdlog.h>
 
 #include "bounceseal/config.hpp"
-#include "bounceseal/error.hpp"
-#include "bounceseal/log.hpp"
-#include "bounceseal/mime.hpp"
-#include "callbacks.hpp"
-#include "privileges.hpp"
 #include "reload.hpp"
-#include "sealer.hpp"
+#include "startup.hpp"
 
 namespace bounceseal::milter {
 namespace {
-
-constexpr const char* kProgram = "bounceseal-milter";
 
 struct Options {
     std::optional<std::filesystem::path> config;
@@ -115,140 +100,16 @@ LoadOptions load_options(const Options& o) {
     return lo;
 }
 
-// A reason not to start: to the log, and to standard error unless the log
-// already goes there (-f).
-void complain(const std::string& what, bool foreground) {
-    spdlog::error("cannot start: {}", log_safe(what, 1000));
-    if (foreground) return;
-    std::fprintf(stderr, "%s: %s\n", kProgram, what.c_str());
-    std::fflush(stderr);
-}
-
-// -n: every problem with the configuration, the key and the users.
-int check_configuration(const LoadOptions& lo, bool verbose) {
-    std::vector<std::string> problems;
-    std::optional<Settings> settings;
-    try {
-        settings = load_settings(lo);
-    } catch (const ConfigError& e) {
-        problems = e.problems();
-    } catch (const std::exception& e) {
-        problems.push_back(e.what());
-    }
-    if (settings) {
-        const MilterSettings& m = settings->milter;
-        try {
-            make_runtime(m);
-        } catch (const std::exception& e) {
-            problems.push_back(std::string("KeyFile: ") + e.what());
-        }
-        if (geteuid() == 0) {
-            try {
-                if (resolve_user(m.user_id).uid == 0) problems.push_back("UserID: must not be root");
-            } catch (const std::exception& e) {
-                problems.push_back(e.what());
-            }
-        }
-        if (!m.socket_group.empty()) {
-            try {
-                resolve_group(m.socket_group);
-            } catch (const std::exception& e) {
-                problems.push_back(std::string("SocketGroup: ") + e.what());
-            }
-        }
-        if (verbose && problems.empty()) std::fputs(render_settings(*settings, Program::milter).c_str(), stdout);
-    }
-    for (const auto& p : problems) std::fprintf(stderr, "%s\n", p.c_str());
-    if (!problems.empty()) return 1;
-    std::puts("configuration OK");
-    return 0;
-}
-
-// Opens the listening socket as the starting user; sets mode and group.
-void open_socket(const MilterSettings& s, const std::optional<UserSpec>& run_as) {
-    const std::optional<std::filesystem::path> path = unix_socket_path(s.socket);
-    if (path) check_socket_path(*path);
-    std::string spec = s.socket;
-    if (smfi_setconn(spec.data()) != MI_SUCCESS) throw Error(Errc::config, "Socket: libmilter refuses " + spec);
-    // Nobody may connect between bind() and chmod().
-    const mode_t old_mask = umask(0177);
-    const int rc = smfi_opensocket(true);
-    umask(old_mask);
-    if (rc != MI_SUCCESS) throw Error(Errc::io, "cannot listen on " + spec + " (see the system log for libmilter's reason)");
-    if (path) {
-        std::optional<gid_t> group;
-        if (!s.socket_group.empty()) group = resolve_group(s.socket_group);
-        std::optional<uid_t> owner;
-        if (run_as) owner = run_as->uid;
-        set_socket_access(*path, s.socket_mode, owner, group);
-    }
-}
-
 int run(int argc, char** argv) {
-    // Before any thread exists: SIGUSR1/USR2 go to the signal thread only,
-    // and SIGHUP/TERM/INT wait for libmilter's own signal thread.
+    // Before any thread exists: SIGUSR1/USR2/CHLD go to the signal thread
+    // only, and SIGHUP/TERM/INT wait for libmilter's own signal thread.
     SignalThread::block_signals();
 
     Options o;
     if (auto status = parse_options(argc, argv, o)) return *status;
     const LoadOptions lo = load_options(o);
     if (o.check_only) return check_configuration(lo, o.verbose);
-
-    const auto level = o.verbose ? spdlog::level::debug : spdlog::level::info;
-    log_init(kProgram, "mail", o.foreground, level);
-
-    Settings settings;
-    try {
-        settings = load_settings(lo);
-    } catch (const ConfigError& e) {
-        for (const auto& p : e.problems()) complain(p, o.foreground);
-        return EX_CONFIG;
-    }
-    const MilterSettings& ms = settings.milter;
-    log_init(kProgram, ms.syslog_facility, o.foreground, level);
-    mime_init();
-
-    RuntimeStore store;
-    std::optional<UserSpec> run_as;
-    Daemon daemon;
-    try {
-        store.set(make_runtime(ms));
-        if (geteuid() == 0) run_as = resolve_user(ms.user_id);
-        smfiDesc description = filter_description(store);
-        if (smfi_register(description) != MI_SUCCESS) throw Error(Errc::io, "smfi_register failed");
-        open_socket(ms, run_as);
-        if (!o.foreground) daemon.detach();
-        if (!ms.pid_file.empty()) write_pid_file(ms.pid_file);
-        if (run_as) drop_privileges(*run_as);
-    } catch (const std::exception& e) {
-        complain(e.what(), o.foreground);
-        if (!ms.pid_file.empty()) remove_pid_file(ms.pid_file);
-        return EX_UNAVAILABLE;
-    }
-
-    Reloader reloader(lo, store);
-    SignalThread signals;
-    signals.start({
-        [&] { reloader.reload(); },
-        [] { log_counters(milter_counters()); },
-        [&] { return store.get()->settings.stats_interval; },
-    });
-    if (injected_fault() != Fault::none)
-        spdlog::warn("fault injection is active (BOUNCESEAL_FAULT); this is for tests only");
-    const auto rt = store.get();
-    spdlog::info("{} {} starting: socket {} d={} s={} key={} user {}", kProgram, BOUNCESEAL_VERSION,
-                 log_safe(ms.socket), rt->key.domain, rt->key.selector, rt->key_fingerprint,
-                 run_as ? run_as->name : std::string("(not switched)"));
-    daemon.ready();
-
-    const int rc = smfi_main();
-
-    signals.stop();
-    log_counters(milter_counters());
-    if (!ms.pid_file.empty() && !remove_pid_file(ms.pid_file))
-        spdlog::warn("could not remove the pid file {}", log_safe(ms.pid_file.string()));
-    spdlog::info("{} stopped", kProgram);
-    return rc == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
+    return run_daemon(lo, o.foreground, o.verbose);
 }
 
 }  // namespace

@@ -26,13 +26,14 @@ namespace {
 
 [[noreturn]] void fail_errno(const std::string& what) { throw Error(Errc::io, what + ": " + std::strerror(errno)); }
 
-// getpwnam_r/getgrnam_r with a buffer that grows as needed.
+// getpwnam_r, getgrnam_r or getpwuid_r (`fn`, given the entry, the buffer,
+// its size and the result pointer) with a buffer that grows as needed.
 template <typename Entry, typename Lookup>
-bool lookup(const std::string& name, Entry& entry, std::vector<char>& buf, Lookup fn) {
+bool lookup(Entry& entry, std::vector<char>& buf, Lookup fn) {
     buf.resize(1024);
     for (;;) {
         Entry* result = nullptr;
-        const int rc = fn(name.c_str(), &entry, buf.data(), buf.size(), &result);
+        const int rc = fn(&entry, buf.data(), buf.size(), &result);
         if (rc == ERANGE && buf.size() < (1u << 20)) {
             buf.resize(buf.size() * 2);
             continue;
@@ -46,7 +47,8 @@ bool lookup(const std::string& name, Entry& entry, std::vector<char>& buf, Looku
 gid_t resolve_group(std::string_view group) {
     struct group gr {};
     std::vector<char> buf;
-    if (!lookup(std::string(group), gr, buf, getgrnam_r))
+    const std::string name(group);
+    if (!lookup(gr, buf, [&](auto... a) { return getgrnam_r(name.c_str(), a...); }))
         throw Error(Errc::config, "no such group: " + log_safe(group));
     return gr.gr_gid;
 }
@@ -56,7 +58,7 @@ UserSpec resolve_user(std::string_view user_id) {
     const std::string name(user_id.substr(0, colon));
     struct passwd pw {};
     std::vector<char> buf;
-    if (name.empty() || !lookup(name, pw, buf, getpwnam_r))
+    if (name.empty() || !lookup(pw, buf, [&](auto... a) { return getpwnam_r(name.c_str(), a...); }))
         throw Error(Errc::config, "UserID: no such user: " + log_safe(name));
     UserSpec u{name, pw.pw_uid, pw.pw_gid};
     if (colon != std::string_view::npos) {
@@ -69,6 +71,13 @@ UserSpec resolve_user(std::string_view user_id) {
     return u;
 }
 
+std::optional<UserSpec> user_by_id(uid_t uid) {
+    struct passwd pw {};
+    std::vector<char> buf;
+    if (!lookup(pw, buf, [&](auto... a) { return getpwuid_r(uid, a...); })) return std::nullopt;
+    return UserSpec{pw.pw_name, pw.pw_uid, pw.pw_gid};
+}
+
 void drop_privileges(const UserSpec& u) {
     if (u.uid == 0) throw Error(Errc::config, "UserID: refusing to run as root; name an unprivileged user");
     if (initgroups(u.name.c_str(), u.gid) != 0) fail_errno("initgroups(" + u.name + ")");
@@ -78,6 +87,26 @@ void drop_privileges(const UserSpec& u) {
     if (getuid() != u.uid || geteuid() != u.uid || getgid() != u.gid || getegid() != u.gid)
         throw Error(Errc::io, "the user and group ids did not all change");
     if (setuid(0) == 0 || seteuid(0) == 0) throw Error(Errc::io, "root could be regained after dropping privileges");
+}
+
+bool readable_by(const std::filesystem::path& file, const UserSpec& user) {
+    if (geteuid() == user.uid && getuid() == user.uid) return access(file.c_str(), R_OK) == 0;
+    if (geteuid() != 0) return false;
+    std::fflush(nullptr);
+    const pid_t pid = fork();
+    if (pid < 0) fail_errno("fork");
+    if (pid == 0) {
+        try {
+            drop_privileges(user);
+        } catch (...) {
+            _exit(2);
+        }
+        _exit(access(file.c_str(), R_OK) == 0 ? 0 : 1);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) fail_errno("waitpid");
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 std::optional<std::filesystem::path> unix_socket_path(std::string_view spec) {

@@ -5,7 +5,7 @@
 // file.
 //
 // It does not open the socket (libmilter does) and does not read keys or
-// configuration.
+// configuration; the signer process's own, stricter drop is sandbox.hpp.
 #pragma once
 
 #include <filesystem>
@@ -27,10 +27,18 @@ struct UserSpec {
 // group, the user's primary group. Throws Error(Errc::config).
 UserSpec resolve_user(std::string_view user_id);
 gid_t resolve_group(std::string_view group);
+// The user with that id and their primary group; nullopt if there is none.
+std::optional<UserSpec> user_by_id(uid_t uid);
 
 // initgroups(), setgid(), setuid(), then proof that root cannot be
 // regained. Throws Error(Errc::io) on any failure: the caller must exit.
 void drop_privileges(const UserSpec& user);
+
+// True if `user` may open `file` for reading, as the kernel decides (owner,
+// groups, ACLs). Asked as the user: directly when this process already runs
+// as it, otherwise (as root) in a child that switches to it. False when
+// neither is possible.
+bool readable_by(const std::filesystem::path& file, const UserSpec& user);
 
 // The file name of a "unix:PATH", "local:PATH" or bare "/PATH" socket
 // specification; nullopt for inet sockets.

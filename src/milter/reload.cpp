@@ -1,7 +1,8 @@
 // reload.cpp - configuration snapshots, SIGUSR1 reload and the signal
-// thread (see reload.hpp). It does not open sockets or change users: a
-// reload cannot change Socket, SocketMode, SocketGroup, UserID, PidFile or
-// SyslogFacility, and says so in the log when they differ.
+// thread (see reload.hpp). It does not open sockets, change users or read
+// keys: a reload cannot change Socket, SocketMode, SocketGroup, UserID,
+// PidFile or SyslogFacility, and says so in the log when they differ; the
+// key is the signer's to read.
 #include "reload.hpp"
 
 #include <cerrno>
@@ -9,11 +10,11 @@
 #include <ctime>
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
 #include "bounceseal/error.hpp"
-#include "bounceseal/keys.hpp"
 
 namespace bounceseal::milter {
 namespace {
@@ -42,18 +43,28 @@ void warn_fixed_settings(const MilterSettings& before, const MilterSettings& aft
 
 }  // namespace
 
-std::shared_ptr<const Runtime> make_runtime(const MilterSettings& settings) {
-    if (!valid_domain(settings.domain)) throw Error(Errc::config, "Domain: not a valid signer domain");
-    if (!valid_selector(settings.selector)) throw Error(Errc::config, "Selector: not a valid selector");
-    if (settings.key_file.empty()) throw Error(Errc::config, "KeyFile: not set");
-    PrivateKey key = PrivateKey::load_pem_file(settings.key_file, settings.require_safe_keys);
-    std::string fingerprint = key.public_key().fingerprint();
+std::shared_ptr<const Runtime> make_runtime(const MilterSettings& settings, const SignerIdentity& identity,
+                                            std::shared_ptr<SignerClient> signer) {
+    RecordSigner through_signer(identity.public_key,
+                                [signer = std::move(signer)](std::string_view text) { return signer->sign(text); });
     return std::make_shared<const Runtime>(Runtime{
         settings,
-        SealKey{settings.domain, settings.selector, std::move(key)},
-        std::move(fingerprint),
+        SealKey{identity.domain, identity.selector, std::move(through_signer)},
+        identity.public_key.fingerprint(),
         Policy(settings),
     });
+}
+
+std::optional<std::string> key_exposure_warning(const std::filesystem::path& key_file,
+                                                const std::optional<UserSpec>& worker) {
+    std::optional<UserSpec> user = worker;
+    if (!user) user = user_by_id(geteuid());
+    if (!user) user = UserSpec{"uid " + std::to_string(geteuid()), geteuid(), getegid()};
+    if (!readable_by(key_file, *user)) return std::nullopt;
+    const std::string key = log_safe(key_file.string());
+    return "KeyFile " + key + " can be read by " + log_safe(user->name) +
+           ", the user that parses mail: a flaw in parsing mail could disclose the key. Start bounceseal-milter "
+           "as root, give the key to root (chown root:root " + key + "; chmod 600 " + key + ") and restart it";
 }
 
 std::shared_ptr<const Runtime> RuntimeStore::get() const {
@@ -89,12 +100,19 @@ bool Reloader::reload() {
     const std::shared_ptr<const Runtime> before = store_.get();
     try {
         Settings settings = load_settings(options_);
-        std::shared_ptr<const Runtime> after = make_runtime(settings.milter);
+        // The signer reads the same file: the key is its business alone.
+        const SignerIdentity identity = signer_->reload();
+        if (identity.domain != settings.milter.domain || identity.selector != settings.milter.selector)
+            throw Error(Errc::config, "the signer read d=" + identity.domain + " s=" + identity.selector +
+                                          " from a file that has changed since: reload again");
+        std::shared_ptr<const Runtime> after = make_runtime(settings.milter, identity, signer_);
         if (before) warn_fixed_settings(before->settings, after->settings);
         spdlog::info("reloaded configuration: d={} s={} key={}", after->key.domain, after->key.selector,
                      after->key_fingerprint);
         store_.set(std::move(after));
         milter_counters().increment("reloads");
+        if (const auto warning = key_exposure_warning(settings.milter.key_file, std::nullopt))
+            spdlog::warn("{}", *warning);
         return true;
     } catch (const ConfigError& e) {
         spdlog::error("reload failed, keeping the previous configuration: {}", log_safe(join_problems(e), 2000));
@@ -110,6 +128,7 @@ void SignalThread::block_signals() {
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
     sigaddset(&set, SIGUSR2);
+    sigaddset(&set, SIGCHLD);
     // libmilter's own signal thread sigwait()s for these; no other thread
     // may take them (their default action would end the process at once).
     sigaddset(&set, SIGHUP);
@@ -139,6 +158,7 @@ void SignalThread::run() {
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
     sigaddset(&set, SIGUSR2);
+    sigaddset(&set, SIGCHLD);
 
     auto interval = [this] {
         try {
@@ -169,6 +189,7 @@ void SignalThread::run() {
         if (stopping_) break;
         if (sig == SIGUSR1) call(handlers_.reload, "reload");
         else if (sig == SIGUSR2) call(handlers_.stats, "stats");
+        else if (sig == SIGCHLD) call(handlers_.child_exited, "child");
 
         // A reload may have changed the interval.
         const std::chrono::seconds now_every = interval();
