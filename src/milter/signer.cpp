@@ -5,7 +5,6 @@
 #include "signer.hpp"
 
 #include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -139,6 +138,10 @@ bool send_datagram(const std::string& data) {
             if (errno == EINTR) continue;
             _exit(1);
         }
+        // A watchdog: a request that takes longer than the worker waits
+        // for it ends this process (SIGALRM's default action), so that a
+        // signer stuck in a loop does not outlive the worker that gave up.
+        alarm(static_cast<unsigned>(kSignerTimeout.count()));
         std::string reply;
         try {
             reply = answer(keys, options, std::string_view(buf.data(), std::min(static_cast<std::size_t>(n), buf.size())));
@@ -146,6 +149,7 @@ bool send_datagram(const std::string& data) {
             reply = encode_signer_message(0, signer_code::failed, e.what());
         }
         if (!send_datagram(reply)) _exit(1);
+        alarm(0);
     }
 }
 
@@ -162,15 +166,12 @@ void keep_only_channel(int fd) {
     }
 }
 
-[[noreturn]] void signer_main(int fd, pid_t parent, const LoadOptions& options, const MilterSettings& settings,
+[[noreturn]] void signer_main(int fd, const LoadOptions& options, const MilterSettings& settings,
                               const SignerCredentials& credentials) noexcept {
     keep_only_channel(fd);
     try {
         prctl(PR_SET_NAME, "milter-signer", 0, 0, 0);
         drop_to_signer(credentials);
-        // Set after the last change of credentials, which clears it; a
-        // worker that died before this line is caught by getppid().
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent) _exit(1);
         Keys keys(load_key(settings));
         // One signature before the filter: OpenSSL fetches and initialises
         // what Ed25519 needs (its configuration file, its provider) now,
@@ -203,7 +204,6 @@ SignerProcess start_signer(const LoadOptions& options, const MilterSettings& set
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0)
         throw Error(Errc::io, std::string("socketpair for the signer: ") + std::strerror(errno));
     std::fflush(nullptr);
-    const pid_t parent = getpid();
     const pid_t pid = fork();
     if (pid < 0) {
         const int e = errno;
@@ -213,7 +213,7 @@ SignerProcess start_signer(const LoadOptions& options, const MilterSettings& set
     }
     if (pid == 0) {
         close(fds[0]);
-        signer_main(fds[1], parent, options, settings, credentials);
+        signer_main(fds[1], options, settings, credentials);
     }
     close(fds[1]);
     return {pid, fds[0]};

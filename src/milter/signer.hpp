@@ -11,8 +11,9 @@
 // d= and s=, dated within kMaxClockDistance of its own clock, and nothing
 // else; at a reload request it reads the configuration file and the key
 // again. It never touches GMime or libmilter, logs nothing (the worker logs
-// its answers), and exits when the worker closes its end (or, should the
-// worker die first, by the parent-death signal).
+// its answers), and exits when the worker closes its end (also when the
+// worker dies: the kernel closes it) or, by its own alarm, when a request
+// takes longer than the worker waits for it (kSignerTimeout).
 //
 // What a worker taken over through a MIME parsing flaw can get from it is a
 // seal of this signer over a message it chooses, dated now: not the key,

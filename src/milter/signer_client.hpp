@@ -27,10 +27,6 @@
 
 namespace bounceseal::milter {
 
-// How long the worker waits for one answer. A signature takes tens of
-// microseconds and a reload milliseconds; a signer this late is stuck.
-inline constexpr std::chrono::seconds kSignerTimeout{5};
-
 class SignerClient {
 public:
     using LostHandler = std::function<void(const std::string& why)>;

@@ -19,6 +19,7 @@
 // key material. Nothing here does I/O.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -28,6 +29,11 @@
 #include "bounceseal/keys.hpp"
 
 namespace bounceseal::milter {
+
+// How long the worker waits for one answer, and the signer for itself to
+// give one. A signature takes tens of microseconds and a reload
+// milliseconds; a signer this late is stuck.
+inline constexpr std::chrono::seconds kSignerTimeout{5};
 
 // Largest datagram either side sends or accepts: a record text is at most
 // kMaxSealTextLen (4096) bytes.

@@ -14,15 +14,17 @@
 //
 // A signer that ends or stops answering stops the daemon with status
 // EX_UNAVAILABLE, once the connections in progress have had their OnError
-// answer: this process cannot start another signer (it may not read the
-// key), and a service manager (the unit's Restart=on-failure) starts both
-// afresh from root.
+// answer (StopWhenLost): this process cannot start another signer (it may
+// not read the key), and a service manager (the unit's Restart=on-failure)
+// starts both afresh from root.
 #include "startup.hpp"
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -53,7 +55,7 @@ using Clock = std::chrono::steady_clock;
 
 // How long the signer may take to load its key and greet.
 constexpr std::chrono::seconds kSignerStart{10};
-// How long the connections in progress get to finish after the signer is lost.
+// How long the connections in progress get to end after the signer is lost.
 constexpr std::chrono::seconds kDrainLimit{5};
 
 std::string describe_exit(int status) {
@@ -66,7 +68,8 @@ std::string describe_exit(int status) {
     return "ended with status " + std::to_string(status);
 }
 
-// The signer process and the worker's client of it.
+// The signer process and the worker's client of it. ended() runs in the
+// signal thread, and stop() after that thread has been joined.
 class Signer {
 public:
     Signer(const LoadOptions& options, const MilterSettings& settings)
@@ -89,18 +92,23 @@ public:
         return u ? u->name : "uid " + std::to_string(uid);
     }
 
-    // If the process has ended, how (it is reaped then).
+    // If the process has ended, how (it is reaped then, and an end the
+    // worker did not ask for is logged).
     std::optional<std::string> ended() {
         if (reaped_) return std::nullopt;
         int status = 0;
         if (waitpid(process_.pid, &status, WNOHANG) != process_.pid) return std::nullopt;
         reaped_ = true;
-        return "process " + std::to_string(process_.pid) + " " + describe_exit(status);
+        std::string how = "process " + std::to_string(process_.pid) + " " + describe_exit(status);
+        if (!stopping_ || !WIFEXITED(status) || WEXITSTATUS(status) != 0) spdlog::error("signer {}", how);
+        return how;
     }
 
-    // Closes the channel, so that the signer exits, and reaps it. A signer
-    // that does not exit dies with this process (its parent-death signal).
+    // Closes the channel, so that the signer exits, and reaps it. (A signer
+    // stopped by a signal cannot exit: the service manager, which stops the
+    // whole unit, kills it; this process may not.)
     void stop() {
+        stopping_ = true;
         client_->on_lost(nullptr);
         client_->lose("the milter is stopping");
         const auto deadline = Clock::now() + std::chrono::seconds(2);
@@ -116,17 +124,61 @@ private:
     SignerProcess process_;
     std::shared_ptr<SignerClient> client_;
     bool reaped_ = false;
+    bool stopping_ = false;
 };
 
-std::atomic<bool> g_signer_lost{false};
+// Once the signer is lost, every message gets its OnError answer at once;
+// the connections in progress get up to kDrainLimit to finish that way, and
+// then the daemon stops as SIGTERM stops it, through libmilter's own signal
+// thread. Stopping sooner would leave them unanswered: libmilter, as Debian
+// builds it (a pool of worker threads), serves no further command on any
+// connection once it stops; and smfi_stop() called from the thread that
+// found the loss would wait there for the listener's mutex.
+class StopWhenLost {
+public:
+    StopWhenLost() : thread_([this] { run(); }) {}
+    ~StopWhenLost() {
+        {
+            std::lock_guard lock(mutex_);
+            quit_ = true;
+        }
+        wake_.notify_one();
+        thread_.join();
+    }
+    StopWhenLost(const StopWhenLost&) = delete;
+    StopWhenLost& operator=(const StopWhenLost&) = delete;
 
-void stop_for_lost_signer(const std::string& why) {
-    if (g_signer_lost.exchange(true)) return;
-    spdlog::error("signer lost: {}; no message can be sealed (OnError applies): stopping, so that "
-                  "bounceseal-milter is started again",
-                  log_safe(why, 400));
-    smfi_stop();
-}
+    // The lost handler of the signer client: called once.
+    void operator()(const std::string& why) {
+        spdlog::error("signer lost: {}; no message can be sealed (OnError applies): stopping, so that "
+                      "bounceseal-milter is started again",
+                      log_safe(why, 400));
+        {
+            std::lock_guard lock(mutex_);
+            lost_ = true;
+        }
+        wake_.notify_one();
+    }
+    bool lost() {
+        std::lock_guard lock(mutex_);
+        return lost_;
+    }
+
+private:
+    void run() {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [this] { return lost_ || quit_; });
+        const auto deadline = Clock::now() + kDrainLimit;
+        while (!quit_ && open_connections() > 0 && Clock::now() < deadline)
+            wake_.wait_for(lock, std::chrono::milliseconds(10));
+        if (!quit_) kill(getpid(), SIGTERM);
+    }
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool lost_ = false, quit_ = false;
+    std::thread thread_;
+};
 
 // A reason not to start: to the log, and to standard error unless the log
 // already goes there (-f).
@@ -155,12 +207,6 @@ void open_socket(const MilterSettings& s, const std::optional<UserSpec>& run_as)
         if (run_as) owner = run_as->uid;
         set_socket_access(*path, s.socket_mode, owner, group);
     }
-}
-
-// After a stop: until the connections in progress have ended, or `limit`.
-void wait_for_connections(std::chrono::seconds limit) {
-    const auto deadline = Clock::now() + limit;
-    while (open_connections() > 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 }  // namespace
@@ -249,7 +295,8 @@ int run_daemon(const LoadOptions& lo, bool foreground, bool verbose) {
         return EX_UNAVAILABLE;
     }
 
-    signer->client().on_lost(stop_for_lost_signer);
+    StopWhenLost stop_when_lost;
+    signer->client().on_lost([&stop_when_lost](const std::string& why) { stop_when_lost(why); });
     Reloader reloader(lo, store, signer->client_ptr());
     SignalThread signals;
     signals.start({
@@ -271,10 +318,9 @@ int run_daemon(const LoadOptions& lo, bool foreground, bool verbose) {
 
     const int rc = smfi_main();
 
-    const bool lost = g_signer_lost.load();
-    if (lost) wait_for_connections(kDrainLimit);
+    const bool lost = stop_when_lost.lost();
     signals.stop();
-    signer.reset();
+    signer.reset();  // first: its lost handler names stop_when_lost
     log_counters(milter_counters());
     if (!ms.pid_file.empty() && !remove_pid_file(ms.pid_file))
         spdlog::warn("could not remove the pid file {}", log_safe(ms.pid_file.string()));

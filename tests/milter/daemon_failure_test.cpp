@@ -8,15 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstring>
-#include <sstream>
 
-#include <arpa/inet.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "fleet.hpp"
@@ -26,78 +20,6 @@ namespace {
 
 using test::MilterClient;
 using test::MilterResult;
-
-// The MTA side of the protocol by hand, for what the client library does
-// not do: abandoning a message half-way.
-class RawMta {
-public:
-    explicit RawMta(const fs::path& socket) {
-        sockaddr_un a{};
-        a.sun_family = AF_UNIX;
-        std::snprintf(a.sun_path, sizeof a.sun_path, "%s", socket.c_str());
-        fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("connect");
-    }
-    ~RawMta() { ::close(fd_); }
-    RawMta(const RawMta&) = delete;
-    RawMta& operator=(const RawMta&) = delete;
-
-    void send(char cmd, const std::string& data = {}) {
-        const std::uint32_t len = htonl(static_cast<std::uint32_t>(data.size() + 1));
-        std::string packet(reinterpret_cast<const char*>(&len), 4);
-        packet += cmd;
-        packet += data;
-        if (::write(fd_, packet.data(), packet.size()) != static_cast<ssize_t>(packet.size()))
-            throw std::runtime_error("write");
-    }
-    // The next packet's command byte and data.
-    std::pair<char, std::string> read() {
-        std::uint32_t len = 0;
-        read_exact(reinterpret_cast<char*>(&len), 4);
-        std::string buf(ntohl(len), '\0');
-        read_exact(buf.data(), buf.size());
-        return {buf.empty() ? '\0' : buf[0], buf.empty() ? std::string() : buf.substr(1)};
-    }
-    char reply(char cmd, const std::string& data = {}) {
-        send(cmd, data);
-        return read().first;
-    }
-
-private:
-    void read_exact(char* p, std::size_t n) {
-        while (n > 0) {
-            pollfd pfd{fd_, POLLIN, 0};
-            if (::poll(&pfd, 1, 10000) != 1) throw std::runtime_error("timeout");
-            const ssize_t got = ::read(fd_, p, n);
-            if (got <= 0) throw std::runtime_error("filter closed the connection");
-            p += got;
-            n -= static_cast<std::size_t>(got);
-        }
-    }
-    int fd_ = -1;
-};
-
-std::string nul(std::initializer_list<std::string> parts) {
-    std::string out;
-    for (const auto& p : parts) out += p + '\0';
-    return out;
-}
-
-std::string be32(std::uint32_t v) {
-    v = htonl(v);
-    return std::string(reinterpret_cast<const char*>(&v), 4);
-}
-
-// SMFIC_CONNECT's data: localhost, 127.0.0.1.
-std::string local_connect() { return nul({"localhost"}) + "4" + std::string(2, '\0') + nul({"127.0.0.1"}); }
-
-// Negotiates version 6, every action, and only the stage flags the filter
-// wants (libmilter then replies to every stage itself), then connects.
-void open_session(RawMta& mta) {
-    const std::uint32_t protocol = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_HDR_LEADSPC;
-    ASSERT_EQ(mta.reply(SMFIC_OPTNEG, be32(6) + be32(SMFI_CURR_ACTS) + be32(protocol)), SMFIC_OPTNEG);
-    ASSERT_EQ(mta.reply(SMFIC_CONNECT, local_connect()), SMFIR_CONTINUE);
-}
 
 // ---- failures -------------------------------------------------------------------
 
@@ -210,16 +132,8 @@ TEST(MilterDaemon, KeyMaterialIsNeverLogged) {
     std::vector<std::string> secrets;
     for (const auto& entry : fs::directory_iterator(fleet().dir())) {
         if (entry.path().extension() != ".private") continue;
-        const std::string pem = read_file(entry.path());
-        std::string body;
-        std::istringstream lines(pem);
-        for (std::string line; std::getline(lines, line);)
-            if (!line.starts_with("-----")) body += line;
-        ASSERT_FALSE(body.empty());
-        secrets.push_back(body);
-        const Bytes der = base64_decode(body, "key");
-        ASSERT_GE(der.size(), 32u);
-        const Bytes seed(der.end() - 32, der.end());
+        secrets.push_back(private_pem_body(entry.path()));
+        const Bytes seed = private_seed(entry.path());
         secrets.push_back(base64_encode(seed).substr(0, 40));
         static const char hex[] = "0123456789abcdef";
         std::string h;
@@ -279,9 +193,9 @@ TEST(MilterDaemon, Sigusr1ReloadsAndKeepsTheOldKeyWhenTheNewOneFails) {
     auto m = make_message(kPlain);
     expect_sealed(m, held.run(m), "rsel1");
 
-    // 1. A new key under a new selector.
+    // 1. A new key under a new selector, root's like the first: the signer
+    // reads it, not the worker.
     fleet().add_key("rsel2", make_key(dir, "rsel2"));
-    give_to_daemon(dir / "rsel2.private");
     write_file(d.config_path(), Daemon::config_text(dir, {{"Socket", d.socket_spec()},
                                                            {"Selector", "rsel2"},
                                                            {"KeyFile", (dir / "rsel2.private").string()}}));

@@ -6,13 +6,16 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -83,6 +86,11 @@ void write_file(const fs::path& path, const std::string& text, unsigned mode) {
     ::chmod(path.c_str(), static_cast<mode_t>(mode));
 }
 
+std::string milter_path() {
+    const char* other = std::getenv("BOUNCESEAL_MILTER");
+    return other != nullptr && *other != '\0' ? std::string(other) : std::string(BOUNCESEAL_MILTER_PATH);
+}
+
 std::string daemon_user() { return ::geteuid() == 0 ? "nobody" : ""; }
 
 void give_to_daemon(const fs::path& path) {
@@ -91,6 +99,61 @@ void give_to_daemon(const fs::path& path) {
         if (::chown(path.c_str(), pw->pw_uid, static_cast<gid_t>(-1)) != 0)
             throw std::runtime_error("chown " + path.string() + ": " + std::strerror(errno));
     }
+}
+
+std::string proc_status(pid_t pid, const std::string& name) {
+    const std::string text = "\n" + read_file("/proc/" + std::to_string(pid) + "/status");
+    const std::size_t at = text.find("\n" + name);
+    if (at == std::string::npos) return {};
+    const std::size_t start = text.find_first_not_of(" \t", at + 1 + name.size());
+    return text.substr(start, text.find('\n', start) - start);
+}
+
+std::string private_pem_body(const fs::path& key_file) {
+    std::istringstream lines(read_file(key_file));
+    std::string body;
+    for (std::string line; std::getline(lines, line);)
+        if (!line.starts_with("-----")) body += line;
+    return body;
+}
+
+Bytes private_seed(const fs::path& key_file) {
+    const Bytes der = base64_decode(private_pem_body(key_file), "key");
+    if (der.size() < 32) throw std::runtime_error(key_file.string() + ": not a private key");
+    return Bytes(der.end() - 32, der.end());
+}
+
+bool memory_contains(pid_t pid, const Bytes& needle, std::size_t* scanned) {
+    const std::string proc = "/proc/" + std::to_string(pid);
+    const int mem = ::open((proc + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
+    if (mem < 0) throw std::runtime_error(proc + "/mem: " + std::strerror(errno));
+    std::istringstream maps(read_file(proc + "/maps"));
+    const std::string_view want(reinterpret_cast<const char*>(needle.data()), needle.size());
+    std::size_t total = 0;
+    bool found = false;
+    std::vector<char> buf(1 << 20);
+    for (std::string line; !found && std::getline(maps, line);) {
+        unsigned long long start = 0, end = 0;
+        char perms[5] = {};
+        if (std::sscanf(line.c_str(), "%llx-%llx %4s", &start, &end, perms) != 3 || perms[0] != 'r') continue;
+        if (end - start > (1ull << 30) || line.find("[vvar") != std::string::npos ||
+            line.find("[vsyscall]") != std::string::npos)
+            continue;
+        // Chunks overlap by the needle's length, so a match across a chunk
+        // boundary is found too.
+        for (unsigned long long at = start; at < end && !found;) {
+            const std::size_t len = static_cast<std::size_t>(std::min<unsigned long long>(buf.size(), end - at));
+            const ssize_t n = ::pread(mem, buf.data(), len, static_cast<off_t>(at));
+            if (n <= 0) break;
+            total += static_cast<std::size_t>(n);
+            found = std::string_view(buf.data(), static_cast<std::size_t>(n)).find(want) != std::string_view::npos;
+            if (static_cast<std::size_t>(n) < len || at + static_cast<unsigned long long>(n) >= end) break;
+            at += static_cast<unsigned long long>(n) - (needle.size() - 1);
+        }
+    }
+    ::close(mem);
+    if (scanned != nullptr) *scanned = total;
+    return found;
 }
 
 TempDir::TempDir() {
@@ -160,7 +223,7 @@ std::string Daemon::config_text(const fs::path& dir, const std::vector<std::pair
 
 Daemon::Daemon(const fs::path& dir, Options o)
     : socket_(dir / (o.name + ".sock")), log_(dir / (o.name + ".log")), config_(dir / (o.name + ".conf")) {
-    std::vector<std::string> argv = {BOUNCESEAL_MILTER_PATH};
+    std::vector<std::string> argv = {milter_path()};
     if (o.foreground) argv.push_back("-f");
     if (o.write_config) {
         std::vector<std::pair<std::string, std::string>> s = {{"Socket", socket_spec()}};
@@ -244,6 +307,67 @@ bool accepts_connections(const fs::path& socket_path) {
     const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
     ::close(fd);
     return ok;
+}
+
+RawMta::RawMta(const fs::path& socket) {
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", socket.c_str());
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(fd_);
+        throw std::runtime_error("connect");
+    }
+}
+
+RawMta::~RawMta() { ::close(fd_); }
+
+void RawMta::send(char cmd, const std::string& data) {
+    const std::uint32_t len = htonl(static_cast<std::uint32_t>(data.size() + 1));
+    std::string packet(reinterpret_cast<const char*>(&len), 4);
+    packet += cmd;
+    packet += data;
+    if (::write(fd_, packet.data(), packet.size()) != static_cast<ssize_t>(packet.size()))
+        throw std::runtime_error("write");
+}
+
+std::pair<char, std::string> RawMta::read() {
+    std::uint32_t len = 0;
+    read_exact(reinterpret_cast<char*>(&len), 4);
+    std::string buf(ntohl(len), '\0');
+    read_exact(buf.data(), buf.size());
+    return {buf.empty() ? '\0' : buf[0], buf.empty() ? std::string() : buf.substr(1)};
+}
+
+void RawMta::read_exact(char* p, std::size_t n) {
+    while (n > 0) {
+        pollfd pfd{fd_, POLLIN, 0};
+        if (::poll(&pfd, 1, 10000) != 1) throw std::runtime_error("timeout");
+        const ssize_t got = ::read(fd_, p, n);
+        if (got <= 0) throw std::runtime_error("filter closed the connection");
+        p += got;
+        n -= static_cast<std::size_t>(got);
+    }
+}
+
+std::string nul(std::initializer_list<std::string> parts) {
+    std::string out;
+    for (const auto& p : parts) out += p + '\0';
+    return out;
+}
+
+std::string be32(std::uint32_t v) {
+    v = htonl(v);
+    return std::string(reinterpret_cast<const char*>(&v), 4);
+}
+
+std::string local_connect() { return nul({"localhost"}) + "4" + std::string(2, '\0') + nul({"127.0.0.1"}); }
+
+void open_session(RawMta& mta) {
+    const std::uint32_t protocol = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_HDR_LEADSPC;
+    if (mta.reply(SMFIC_OPTNEG, be32(6) + be32(SMFI_CURR_ACTS) + be32(protocol)) != SMFIC_OPTNEG)
+        throw std::runtime_error("negotiation failed");
+    if (mta.reply(SMFIC_CONNECT, local_connect()) != SMFIR_CONTINUE) throw std::runtime_error("CONNECT refused");
 }
 
 std::string fresh_queue_id() {

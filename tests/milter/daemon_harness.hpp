@@ -8,7 +8,9 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <utility>
@@ -26,12 +28,33 @@ using namespace std::chrono_literals;
 std::string read_file(const fs::path& path);
 void write_file(const fs::path& path, const std::string& text, unsigned mode = 0644);
 
+// The bounceseal-milter the tests run: the environment variable
+// BOUNCESEAL_MILTER names another build's (e.g. one without a fix, to see a
+// test fail), else this build's.
+std::string milter_path();
+
 // When the tests run as root the daemon switches to this user; empty
 // otherwise (the daemon then keeps the tests' user).
 std::string daemon_user();
-// Hands a file to daemon_user() (no-op when not root), so the daemon can
-// still read it after dropping root, e.g. on reload.
+// Hands a file to daemon_user() (no-op when not root): the temporary
+// directory, where the daemon removes its socket once it is no longer root;
+// a key given to it is the layout from before the signer process.
 void give_to_daemon(const fs::path& path);
+
+// The /proc/PID/status line `name` ("Uid:", "CapEff:"), without its name;
+// empty if there is none.
+std::string proc_status(pid_t pid, const std::string& name);
+
+// The raw 32-byte Ed25519 seed of a PKCS#8 private key file (the last 32
+// bytes of its DER), and the base64 text of its PEM body.
+Bytes private_seed(const fs::path& key_file);
+std::string private_pem_body(const fs::path& key_file);
+
+// Whether `needle` occurs anywhere in the readable memory of process `pid`
+// (its /proc/PID/maps regions, read through /proc/PID/mem; regions over
+// 1 GiB are a sanitizer's shadow, not data, and are skipped). Needs the
+// right to trace the process (root). `scanned`, if given, gets the bytes read.
+bool memory_contains(pid_t pid, const Bytes& needle, std::size_t* scanned = nullptr);
 
 class TempDir {
 public:
@@ -103,6 +126,37 @@ private:
 };
 
 bool accepts_connections(const fs::path& socket_path);
+
+// The MTA side of the protocol by hand, for what the client library does
+// not do: leaving a message half-way, or ending it later.
+class RawMta {
+public:
+    explicit RawMta(const fs::path& socket);
+    ~RawMta();
+    RawMta(const RawMta&) = delete;
+    RawMta& operator=(const RawMta&) = delete;
+
+    void send(char cmd, const std::string& data = {});
+    // The next packet's command byte and data; throws after 10 s.
+    std::pair<char, std::string> read();
+    char reply(char cmd, const std::string& data = {}) {
+        send(cmd, data);
+        return read().first;
+    }
+
+private:
+    void read_exact(char* p, std::size_t n);
+    int fd_ = -1;
+};
+
+// NUL-terminated strings one after the other, as milter packets carry them.
+std::string nul(std::initializer_list<std::string> parts);
+std::string be32(std::uint32_t v);
+// SMFIC_CONNECT's data: localhost, 127.0.0.1.
+std::string local_connect();
+// Negotiates version 6, every action, and only the stage flags the filter
+// wants (libmilter then replies to every stage itself), then connects.
+void open_session(RawMta& mta);
 
 // How a test message reaches the filter.
 struct Envelope {

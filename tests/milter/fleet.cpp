@@ -24,7 +24,6 @@ void Fleet::SetUp() {
     keys_.emplace("sel1", make_key(d, "sel1"));
     keys_.emplace("clisel", make_key(d, "clisel"));
     keys_.emplace("rsel1", make_key(d, "rsel1"));
-    give_to_daemon(d / "rsel1.private");
 
     // Most daemons wrap (SealMode wrap), so that every shape gets its body
     // replaced and the tests see the parts; "default" runs the default mode.
@@ -82,10 +81,11 @@ std::string queue_id(const test::MilterMessage& m) {
     return {};
 }
 
-void expect_sealed(const test::MilterMessage& m, const test::MilterResult& r, const std::string& selector) {
+void expect_sealed(const test::MilterMessage& m, const test::MilterResult& r, const std::string& selector,
+                   const std::vector<std::pair<std::string, PublicKey>>& keys) {
     ASSERT_TRUE(r.delivered()) << test::reply_name(r.reply) << " at " << test::command_name(r.stage);
     ASSERT_FALSE(r.find(SMFIR_ADDHEADER, "Bounce-Seal").empty()) << "no Bounce-Seal field added";
-    const Judgement j = judge_result(m, r, fleet().keyring(), m.mail_from.address);
+    const Judgement j = judge_result(m, r, keys, m.mail_from.address);
     EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
     EXPECT_EQ(j.selector, selector);
     EXPECT_EQ(j.domain, "example.test");

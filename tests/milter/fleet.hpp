@@ -59,9 +59,10 @@ std::string data(const std::string& name);
 test::MilterResult send_to(const std::string& daemon, const test::MilterMessage& m);
 std::string queue_id(const test::MilterMessage& m);
 
-// Delivered, a Bounce-Seal field added, and the result verifies with the
-// fleet's keys under `selector`.
-void expect_sealed(const test::MilterMessage& m, const test::MilterResult& r, const std::string& selector = "sel1");
+// Delivered, a Bounce-Seal field added, and the result verifies with
+// `keys` (the fleet's by default) under `selector`.
+void expect_sealed(const test::MilterMessage& m, const test::MilterResult& r, const std::string& selector = "sel1",
+                   const std::vector<std::pair<std::string, PublicKey>>& keys = fleet().keyring());
 // Delivered without any change.
 void expect_untouched(const test::MilterResult& r);
 
