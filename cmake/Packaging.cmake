@@ -113,8 +113,10 @@ file(GLOB_RECURSE milter "${root}/*bounceseal-milter")
 if(NOT milter)
   message(FATAL_ERROR "no bounceseal-milter among the staged files in ${root}")
 endif()
-# The variable's name is in the binary only where getenv() reads it.
-file(STRINGS "${milter}" fault REGEX "^BOUNCESEAL_FAULT$")
+# The variable's name is in the binary only where getenv() reads it: a
+# string that ends with it (the linker may put another literal right before
+# it without a NUL between, so it need not start the string).
+file(STRINGS "${milter}" fault REGEX "BOUNCESEAL_FAULT$")
 if(fault)
   message(FATAL_ERROR "bounceseal-milter was built with fault injection; "
     "package a build configured with -DBOUNCESEAL_FAULT_INJECTION=OFF")

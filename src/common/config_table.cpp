@@ -136,9 +136,10 @@ std::vector<KeyRule> make_table() {
         }, check_group_name),
         rule<&M::user_id>({
             .name = "UserID", .type = ValueType::string, .default_text = "bounceseal",
-            .description = "User, or user:group, the milter runs as when it is started as "
-                "root; without :group, the user's primary group. Not used when the milter is "
-                "started as any other user.",
+            .description = "User, or user:group, the milter parses mail as when it is "
+                "started as root; without :group, the user's primary group. This user must not "
+                "be able to read KeyFile (the milter warns when it can). Not used when the "
+                "milter is started as any other user.",
         }, check_user_id),
         rule<&M::pid_file>({
             .name = "PidFile", .type = ValueType::path, .default_text = "",
@@ -160,8 +161,9 @@ std::vector<KeyRule> make_table() {
         }, check_selector),
         rule<&M::key_file>({
             .name = "KeyFile", .type = ValueType::path, .default_text = "", .required = true,
-            .description = "The Ed25519 private key (PKCS#8 PEM) the milter seals with. "
-                "Required; the -k option overrides it.",
+            .description = "The Ed25519 private key (PKCS#8 PEM) the milter seals with, "
+                "read only by its signer process, which runs as the file's owner: make it "
+                "root's, mode 0600. Required; the -k option overrides it.",
         }),
         rule<&M::require_safe_keys>({
             .name = "RequireSafeKeys", .type = ValueType::boolean, .default_text = "true",

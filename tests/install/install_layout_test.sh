@@ -166,7 +166,7 @@ run_script() {
 
 # fault_free BINARY: the milter does not read BOUNCESEAL_FAULT (the name is
 # in the binary only where getenv() is given it).
-fault_free() { ! strings "$1" | grep -qx BOUNCESEAL_FAULT; }
+fault_free() { ! strings "$1" | grep -q 'BOUNCESEAL_FAULT$'; }
 
 deb() {
   local src=$1 build=$2 prefix=$3 fault=$4 version=$5 cmake=$6 cpack=$7
