@@ -10,10 +10,12 @@
 #include "callbacks.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -30,6 +32,21 @@ namespace {
 
 RuntimeStore* g_store = nullptr;
 std::atomic<std::size_t> g_open_connections{0};
+
+// The gate of close_callbacks(): a callback counts itself in before it
+// looks at g_closed, so once close_callbacks() has seen the count at zero
+// with g_closed set, no callback can still reach shared state.
+std::atomic<int> g_running{0};
+std::atomic<bool> g_closed{false};
+
+class Gate {
+public:
+    Gate() noexcept { g_running.fetch_add(1); }
+    ~Gate() { g_running.fetch_sub(1); }
+    Gate(const Gate&) = delete;
+    Gate& operator=(const Gate&) = delete;
+    bool closed() const noexcept { return g_closed.load(); }
+};
 
 // Stages and replies the milter does without. HDR_LEADSPC is asked for
 // only when offered; the NR_* flags are also offered by libmilter itself,
@@ -148,6 +165,8 @@ sfsistat fail_unmodified(SMFICTX* ctx, Connection& c, std::string what) {
 // failed, and the next stage that replies applies OnError.
 template <typename F>
 sfsistat guarded(SMFICTX* ctx, const char* stage, unsigned long nr_flag, F&& body) noexcept {
+    const Gate gate;
+    if (gate.closed()) return SMFIS_TEMPFAIL;
     try {
         try {
             return body();
@@ -367,9 +386,10 @@ sfsistat on_eom(SMFICTX* ctx) {
 }
 
 sfsistat on_abort(SMFICTX* ctx) {
+    const Gate gate;
     if (Connection* c = connection(ctx)) {
         try {
-            if (c->message) spdlog::debug("{}: transaction aborted by the MTA", qid(*c->message));
+            if (c->message && !gate.closed()) spdlog::debug("{}: transaction aborted by the MTA", qid(*c->message));
         } catch (...) {
         }
         c->message.reset();
@@ -378,11 +398,12 @@ sfsistat on_abort(SMFICTX* ctx) {
 }
 
 sfsistat on_close(SMFICTX* ctx) {
+    const Gate gate;
     std::unique_ptr<Connection> owned(connection(ctx));
     smfi_setpriv(ctx, nullptr);
     if (owned) --g_open_connections;
     try {
-        if (owned && owned->negotiated) g_memo.remember(ctx, owned->protocol);
+        if (owned && owned->negotiated && !gate.closed()) g_memo.remember(ctx, owned->protocol);
     } catch (...) {
         // Out of memory: a reused connection then refuses to seal.
     }
@@ -392,6 +413,13 @@ sfsistat on_close(SMFICTX* ctx) {
 }  // namespace
 
 std::size_t open_connections() { return g_open_connections.load(); }
+
+void close_callbacks(std::chrono::milliseconds limit) {
+    g_closed = true;
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (g_running.load() > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
 
 smfiDesc filter_description(RuntimeStore& store) {
     g_store = &store;

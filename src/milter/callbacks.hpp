@@ -9,6 +9,7 @@
 // store (reload.hpp) and the counters.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 
 #include <libmilter/mfapi.h>
@@ -28,5 +29,12 @@ smfiDesc filter_description(RuntimeStore& store);
 // MTA connections between their first callback and xxfi_close: what is
 // left to finish when the milter stops.
 std::size_t open_connections();
+
+// Called once smfi_main() has returned, before the program tears down what
+// the callbacks use: libmilter's worker threads outlive smfi_main() and may
+// still run a callback (for a connection accepted as it stopped). From now
+// on every callback answers at once and touches no shared state; the ones
+// already running get up to `limit` to finish.
+void close_callbacks(std::chrono::milliseconds limit);
 
 }  // namespace bounceseal::milter

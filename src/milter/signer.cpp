@@ -15,6 +15,7 @@
 
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bounceseal/error.hpp"
@@ -26,6 +27,14 @@ namespace {
 
 // The signer's end of the socketpair, after it has closed everything else.
 constexpr int kChannel = 3;
+
+// Ends the signer by the bare system call: no exit handler of the program,
+// of a library or of a sanitizer runs (they are the worker's, and some make
+// system calls the filter forbids).
+[[noreturn]] void exit_signer(int status) {
+    syscall(SYS_exit_group, status);
+    __builtin_unreachable();
+}
 
 struct LoadedKey {
     SignerIdentity identity;
@@ -133,10 +142,10 @@ bool send_datagram(const std::string& data) {
         // MSG_TRUNC: the datagram's real length, so an oversized one is
         // refused instead of being read cut short.
         const ssize_t n = recv(kChannel, buf.data(), buf.size(), MSG_TRUNC);
-        if (n == 0) _exit(0);  // the worker closed its end
+        if (n == 0) exit_signer(0);  // the worker closed its end
         if (n < 0) {
             if (errno == EINTR) continue;
-            _exit(1);
+            exit_signer(1);
         }
         // A watchdog: a request that takes longer than the worker waits
         // for it ends this process (SIGALRM's default action), so that a
@@ -148,7 +157,7 @@ bool send_datagram(const std::string& data) {
         } catch (const std::exception& e) {
             reply = encode_signer_message(0, signer_code::failed, e.what());
         }
-        if (!send_datagram(reply)) _exit(1);
+        if (!send_datagram(reply)) exit_signer(1);
         alarm(0);
     }
 }
@@ -157,7 +166,7 @@ bool send_datagram(const std::string& data) {
 // daemon's start-up pipe, whatever a library opened before the fork.
 void keep_only_channel(int fd) {
     if (fd != kChannel) {
-        if (dup2(fd, kChannel) < 0) _exit(1);
+        if (dup2(fd, kChannel) < 0) exit_signer(1);
         close(fd);
     }
     if (close_range(kChannel + 1, ~0U, 0) != 0) {
@@ -179,14 +188,14 @@ void keep_only_channel(int fd) {
         (void)keys.current().key.sign("bounceseal signer start");
         install_signer_filter();
         if (!send_datagram(encode_signer_message(0, signer_code::done, encode_identity(keys.current().identity))))
-            _exit(1);
+            exit_signer(1);
         serve(keys, options);
     } catch (const std::exception& e) {
         send_datagram(encode_signer_message(0, signer_code::failed, e.what()));
     } catch (...) {
         send_datagram(encode_signer_message(0, signer_code::failed, "unknown error"));
     }
-    _exit(1);
+    exit_signer(1);
 }
 
 }  // namespace

@@ -318,6 +318,8 @@ int run_daemon(const LoadOptions& lo, bool foreground, bool verbose) {
 
     const int rc = smfi_main();
 
+    // A callback may wait for the signer up to its timeout.
+    close_callbacks(kSignerTimeout + std::chrono::seconds(1));
     const bool lost = stop_when_lost.lost();
     signals.stop();
     signer.reset();  // first: its lost handler names stop_when_lost

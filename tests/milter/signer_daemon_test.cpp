@@ -146,7 +146,10 @@ private:
                 } else {
                     wrong_.push_back(queue_id(m) + ": modified but does not verify: " + reason_name(j.reason));
                 }
-            } else if (!changed && r.reply == SMFIR_REPLYCODE && r.reply_text.starts_with("451 ")) {
+            } else if (!changed && (r.reply == SMFIR_TEMPFAIL ||
+                                    (r.reply == SMFIR_REPLYCODE && r.reply_text.starts_with("451 ")))) {
+                // OnError tempfail, or a connection that came in as the
+                // milter stopped.
                 ++tempfailed_;
             } else {
                 std::lock_guard lock(mutex_);
