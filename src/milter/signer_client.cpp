@@ -33,9 +33,13 @@ void SignerClient::lose(const std::string& why) {
         lost_reason_ = why;
         handler = on_lost_;
     }
-    // The signer reads end of file and exits, if it still can; a request
-    // waiting in poll() wakes up.
+    // The signer reads end of file and exits, if it still can; the thread
+    // reading in poll() wakes up, and so do the others.
     shutdown(fd_, SHUT_RDWR);
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [id, waiter] : waiting_) waiter->wake.notify_one();
+    }
     if (handler) handler(why);
 }
 
@@ -70,32 +74,76 @@ SignerMessage SignerClient::receive(Clock::time_point deadline) {
 }
 
 SignerMessage SignerClient::round_trip(char code, std::string_view payload) {
-    std::lock_guard lock(mutex_);
-    if (lost_) fail("");
-    if (++next_id_ == 0) ++next_id_;  // 0 is the greeting's
-    const std::uint32_t id = next_id_;
+    Waiter self;
+    std::uint32_t id = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (lost_) fail("");
+        do {
+            id = ++next_id_;
+        } while (id == 0 || waiting_.count(id) != 0);  // 0 is the greeting's
+        waiting_.emplace(id, &self);
+    }
+    std::unique_lock lock(mutex_, std::defer_lock);
+    // Leaves the waiting list, handing the reading on, then fails (without
+    // the mutex: fail() calls lose()).
+    auto leave = [&] {
+        waiting_.erase(id);
+        if (!reading_ && !waiting_.empty()) waiting_.begin()->second->wake.notify_one();
+    };
+    auto give_up = [&](const std::string& why) {
+        if (!lock.owns_lock()) lock.lock();
+        leave();
+        lock.unlock();
+        fail(why);
+    };
     const std::string request = encode_signer_message(id, code, payload);
     ssize_t n;
     do {
         n = send(fd_, request.data(), request.size(), MSG_NOSIGNAL);
     } while (n < 0 && errno == EINTR);
     if (n != static_cast<ssize_t>(request.size()))
-        fail(std::string("cannot send it a request: ") + (n < 0 ? std::strerror(errno) : "short send"));
-    SignerMessage answer = receive(Clock::now() + kSignerTimeout);
-    if (answer.id != id)
-        fail("it answered request " + std::to_string(answer.id) + " instead of " + std::to_string(id));
-    return answer;
+        give_up(std::string("cannot send it a request: ") + (n < 0 ? std::strerror(errno) : "short send"));
+
+    const auto deadline = Clock::now() + kSignerTimeout;
+    lock.lock();
+    while (!self.answer) {
+        if (lost_) give_up("");
+        if (reading_) {
+            if (self.wake.wait_until(lock, deadline) == std::cv_status::timeout && !self.answer && !lost_)
+                give_up("it did not answer within " + std::to_string(kSignerTimeout.count()) + " s");
+            continue;
+        }
+        reading_ = true;
+        lock.unlock();
+        std::optional<SignerMessage> m;
+        try {
+            m = receive(deadline);
+        } catch (...) {
+            lock.lock();
+            reading_ = false;
+            leave();
+            throw;
+        }
+        lock.lock();
+        reading_ = false;
+        const auto owner = waiting_.find(m->id);
+        if (owner == waiting_.end())
+            give_up("it answered request " + std::to_string(m->id) + ", which is not waiting");
+        owner->second->answer = std::move(*m);
+        if (owner->second != &self) owner->second->wake.notify_one();
+    }
+    leave();
+    return std::move(*self.answer);
 }
 
 SignerIdentity SignerClient::hello(std::chrono::milliseconds limit) {
+    // Before any request: the greeting is the only thing to read.
     SignerMessage m;
-    {
-        std::lock_guard lock(mutex_);
-        try {
-            m = receive(Clock::now() + limit);
-        } catch (const Error& e) {
-            throw Error(Errc::io, std::string("the signer process did not start: ") + e.what());
-        }
+    try {
+        m = receive(Clock::now() + limit);
+    } catch (const Error& e) {
+        throw Error(Errc::io, std::string("the signer process did not start: ") + e.what());
     }
     if (m.id == 0 && m.code == signer_code::failed) throw Error(Errc::config, m.payload);
     if (m.id != 0 || m.code != signer_code::done) fail("its greeting is not one");

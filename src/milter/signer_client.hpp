@@ -1,26 +1,32 @@
 // signer_client.hpp - the worker's side of the signer process (signer.hpp):
 // requests over the socketpair from any of libmilter's threads.
 //
-// A request holds the client's mutex from sending it to reading its answer.
-// The signer answers one request at a time anyway, and a round trip (a
-// record of about 300 bytes out, 64 bytes back, one Ed25519 signature in
-// between) is short next to the work on the message around it, so a queue
-// of requests in flight would add code but no throughput; the figures are
-// in docs/PERFORMANCE.md. An answer that does not come within
-// kSignerTimeout, an answer to another request, or a closed socket means the
-// signer is lost: that request and every later one fail at once (the caller
-// follows OnError: plan_seal() signs before any change is sent), and the
-// handler set with on_lost() is called once, so that the daemon can stop.
-// It does not start, reap or kill the signer (startup.cpp does).
+// Requests are pipelined: each thread sends its request (one datagram, so
+// sends never interleave) and waits for the answer with its id. One of the
+// waiting threads at a time reads the answers for all and hands each to
+// its owner; when its own has come, another waiting thread takes over. So
+// the signer finds every request queued since its last answer and signs
+// them back to back, and no thread waits for another's round trip before
+// it may even ask: under load a round trip costs a context switch or two,
+// which one request at a time would add up (docs/PERFORMANCE.md has the
+// figures). An answer that does not come within kSignerTimeout, an answer
+// nobody asked for, or a closed socket means the signer is lost: the
+// requests waiting and every later one fail at once (the caller follows
+// OnError: plan_seal() signs before any change is sent), and the handler
+// set with on_lost() is called once, so that the daemon can stop. It does
+// not start, reap or kill the signer (startup.cpp does).
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "bounceseal/encoding.hpp"
 #include "signer_protocol.hpp"
@@ -53,18 +59,30 @@ public:
     // Called once, from the thread that finds the signer lost.
     void on_lost(LostHandler handler);
     // Marks the signer lost (e.g. its process has ended) and shuts the
-    // socket down, which wakes a request waiting for an answer.
+    // socket down, which wakes every request waiting for an answer. Not to
+    // be called with the client's mutex held.
     void lose(const std::string& why);
     bool lost() const { return lost_.load(); }
 
 private:
     SignerMessage round_trip(char code, std::string_view payload);
+    // Reads the next answer; called by the one thread that reads, without
+    // the mutex. Fails (lose, throw) at the deadline or a broken socket.
     SignerMessage receive(std::chrono::steady_clock::time_point deadline);
     [[noreturn]] void fail(const std::string& why);
 
+    // A request waiting for its answer. Each has its own condition, so that
+    // an answer wakes its owner only.
+    struct Waiter {
+        std::optional<SignerMessage> answer;
+        std::condition_variable wake;  // its answer came, it is to read, or the signer is lost
+    };
+
     const int fd_;
-    std::mutex mutex_;  // one request at a time
+    std::mutex mutex_;  // guards what follows
     std::uint32_t next_id_ = 0;
+    std::unordered_map<std::uint32_t, Waiter*> waiting_;
+    bool reading_ = false;  // a waiting thread reads the answers
     std::atomic<bool> lost_{false};
     std::mutex lost_mutex_;  // the reason and the handler
     std::string lost_reason_;
