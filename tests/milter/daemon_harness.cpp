@@ -370,6 +370,20 @@ void open_session(RawMta& mta) {
     if (mta.reply(SMFIC_CONNECT, local_connect()) != SMFIR_CONTINUE) throw std::runtime_error("CONNECT refused");
 }
 
+void begin_message(RawMta& mta, const std::string& qid, const std::pair<std::string, std::string>& field,
+                   const std::string& body) {
+    mta.send(SMFIC_MACRO, std::string(1, SMFIC_MAIL) + nul({"i", qid}));
+    const std::pair<char, std::string> stages[] = {
+        {SMFIC_MAIL, nul({"<alice@example.test>"})},
+        {SMFIC_HEADER, nul({field.first, field.second})},
+        {SMFIC_EOH, ""},
+        {SMFIC_BODY, body},
+    };
+    for (const auto& [cmd, data] : stages)
+        if (mta.reply(cmd, data) != SMFIR_CONTINUE)
+            throw std::runtime_error(std::string("no continue at SMFIC_") + cmd + " of " + qid);
+}
+
 std::string fresh_queue_id() {
     static std::atomic<unsigned> n{0};
     char buf[32];

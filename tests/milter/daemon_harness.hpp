@@ -157,6 +157,11 @@ std::string local_connect();
 // Negotiates version 6, every action, and only the stage flags the filter
 // wants (libmilter then replies to every stage itself), then connects.
 void open_session(RawMta& mta);
+// On an open session: a message with queue id `qid` from alice@example.test,
+// one header field and one body chunk, every stage answered with continue
+// (else Error); its end of message is the caller's to send, or not.
+void begin_message(RawMta& mta, const std::string& qid, const std::pair<std::string, std::string>& field,
+                   const std::string& body);
 
 // How a test message reaches the filter.
 struct Envelope {

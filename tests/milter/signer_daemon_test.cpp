@@ -296,11 +296,7 @@ TEST_F(Signer, KilledMidLoadEveryMessageGetsOnErrorNoneIsHalfModified) {
     // A message that waits before its end: it ends after the signer is gone.
     RawMta held(d.socket_path());
     ASSERT_NO_FATAL_FAILURE(open_session(held));
-    held.send(SMFIC_MACRO, std::string(1, SMFIC_MAIL) + nul({"i", "HELD1"}));
-    ASSERT_EQ(held.reply(SMFIC_MAIL, nul({"<alice@example.test>"})), SMFIR_CONTINUE);
-    ASSERT_EQ(held.reply(SMFIC_HEADER, nul({"From", " alice@example.test"})), SMFIR_CONTINUE);
-    ASSERT_EQ(held.reply(SMFIC_EOH), SMFIR_CONTINUE);
-    ASSERT_EQ(held.reply(SMFIC_BODY, "held\r\n"), SMFIR_CONTINUE);
+    ASSERT_NO_THROW(begin_message(held, "HELD1", {"From", " alice@example.test"}, "held\r\n"));
 
     Load load(d.socket_spec(), keys_, /*stop_at_cut=*/true);
     ASSERT_TRUE(load.wait_sealed(100)) << d.log();
