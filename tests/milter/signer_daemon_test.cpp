@@ -385,6 +385,10 @@ TEST_F(Signer, AKeyGivenToUserIdStillWorksWithAWarning) {
     EXPECT_EQ(proc_status(signer, "Uid:"), nobody_ids());
     EXPECT_EQ(proc_status(signer, "CapEff:"), "0000000000000000");
     EXPECT_EQ(proc_status(signer, "Seccomp:"), "2");
+    // Not dumpable: the worker, the same user now, may not read the
+    // signer's memory (nor trace it).
+    const fs::path signer_mem = "/proc/" + std::to_string(signer) + "/mem";
+    EXPECT_EQ(open_errno_as(d.pid(), signer_mem), EACCES) << "the worker can read the signer's memory";
     d.signal(SIGUSR1);
     ASSERT_TRUE(d.wait_log("reloaded configuration: d=example.test s=sel1 ")) << d.log();
     EXPECT_TRUE(d.wait_log(warning, 5s, 2)) << "the warning is repeated at every reload";

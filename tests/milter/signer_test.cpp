@@ -17,9 +17,13 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -290,6 +294,41 @@ TEST_F(SignerProcessTest, AsRootRunsAsTheKeysOwnerWithoutAnyCapability) {
     EXPECT_EQ(proc_status(process_.pid, "Seccomp:"), "2");
 }
 
+TEST(SignerSandbox, DropToSignerLeavesNoWayBack) {
+    if (::geteuid() != 0) GTEST_SKIP() << "only root has something to drop";
+    TempDir dir;
+    const fs::path others = dir.path() / "someone-elses";
+    write_file(others, "not root's\n", 0600);
+    give_to_daemon(others);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        try {
+            milter::drop_to_signer({.switch_user = true, .uid = 0, .gid = 0});
+        } catch (...) {
+            ::_exit(100);
+        }
+        const int want = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+                         SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
+                         SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+        if (::prctl(PR_GET_SECUREBITS, 0, 0, 0, 0) != want) ::_exit(1);
+        if (::prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) ::_exit(2);
+        if (::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0) ::_exit(3);
+        if (::prctl(PR_CAPBSET_READ, CAP_DAC_OVERRIDE, 0, 0, 0) != 0) ::_exit(4);
+        // Still uid 0, yet no file of another user opens, and no capability
+        // can be taken back.
+        if (::open(others.c_str(), O_RDONLY) >= 0) ::_exit(5);
+        __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+        __user_cap_data_struct data[2] = {};
+        data[0].effective = data[0].permitted = 1u << CAP_DAC_OVERRIDE;
+        if (::syscall(SYS_capset, &header, data) == 0) ::_exit(6);
+        if (::setgroups(0, nullptr) == 0) ::_exit(7);
+        ::_exit(0);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "check " << WEXITSTATUS(status) << " failed";
+}
+
 // Ends the child by the bare system call, as the signer ends: a
 // sanitizer's _exit() makes calls the filter forbids.
 [[noreturn]] void exit_child(int status) {
@@ -339,6 +378,7 @@ TEST(SignerSandbox, TheFilterKillsEveryForbiddenCall) {
     EXPECT_TRUE(killed_by_filter(under_filter([] { (void)::unlink("/tmp/bounceseal-filter-test"); }))) << "unlink";
     EXPECT_TRUE(killed_by_filter(under_filter([] { if (::setuid(0) == 0) exit_child(3); }))) << "setuid";
     EXPECT_TRUE(killed_by_filter(under_filter([] { (void)::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0); }))) << "prctl";
+    EXPECT_TRUE(killed_by_filter(under_filter([] { (void)::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr); }))) << "ptrace";
 
     // What the signer does is allowed: read a file, allocate, sign, exit.
     const int status = under_filter([self] {
