@@ -40,7 +40,7 @@ const SealKey& seal_key() {
 const Keyring& keyring() {
     static const Keyring ring = [] {
         Keyring r;
-        r.add(kSelector, seal_key().key.public_key());
+        r.add(kDomain, kSelector, seal_key().key.public_key());
         return r;
     }();
     return ring;

@@ -45,9 +45,13 @@ void complain(const Options& o, const std::string& message) {
 void describe_setup(const Setup& s) {
     std::cerr << kProgram << ": settings: " << s.config_source << "\n"
               << kProgram << ": keyring " << s.settings.keyring.string() << ":";
-    for (const auto& sel : s.keyring.selectors())
-        std::cerr << " " << sel << " (" << s.keyring.find(sel)->fingerprint() << ")";
-    std::cerr << "\n"
+    std::vector<Keyring::Problem> problems;
+    for (const auto& k : s.keyring.list(problems))
+        std::cerr << " " << k.selector << " (" << (k.domain.empty() ? "any domain" : k.domain) << ", " << k.fingerprint
+                  << ")";
+    std::cerr << "\n";
+    for (const auto& p : problems) std::cerr << kProgram << ": key file " << p.file.string() << ": " << p.message << "\n";
+    std::cerr
               << kProgram << ": MaxAge " << s.policy.max_age << " s, ClockSkew " << s.policy.max_future
               << " s, HeadersOnly " << (s.policy.allow_headers_only ? "allow" : "deny") << ", MaxInputSize "
               << s.limits.max_size << ", MaxDepth " << s.limits.max_depth << ", MaxParts " << s.limits.max_parts
@@ -97,7 +101,6 @@ int run(int argc, char** argv, const StandardStreams& streams) {
         return EX_TEMPFAIL;
     }
     log_init(kProgram, s.settings.syslog_facility, o.verbose, log_level(o));
-    for (const auto& w : s.warnings) spdlog::warn("{}", w);
     if (o.verbose) describe_setup(s);
 
     Input in = read_message(s.limits.max_size);
@@ -113,6 +116,7 @@ int run(int argc, char** argv, const StandardStreams& streams) {
     if (timed_out) d = time_limit_decision(s.time_limit.count());
 
     spdlog::info("{}", log_line(*d));
+    for (const auto& note : s.keyring.notes()) spdlog::warn("{}", log_safe(note, 300));
     if (o.verbose) std::cerr << kProgram << ": steps:\n" << steps_text(*d);
     int status = exit_status(*d);
     if (o.filter) {

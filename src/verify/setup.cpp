@@ -67,25 +67,32 @@ Setup load_setup(const Options& options) {
     } catch (const Error& e) {
         throw SetupError({e.what()});
     }
+    // Only the directory is opened here; each key file is read when a
+    // seal names its selector (docs/VERIFY.md 6).
     const std::filesystem::path dir = s.settings.keyring;
     try {
-        s.keyring = Keyring::load_dir(dir);
+        s.keyring = Keyring::open_dir(dir);
+        if (!s.keyring.has_keys()) throw SetupError({"keyring " + dir.string() + ": no key file (SELECTOR.pub)"});
     } catch (const Error& e) {
         throw SetupError({"keyring " + dir.string() + ": " + e.what()});
     }
-    for (const auto& p : s.keyring.problems()) s.warnings.push_back("key file " + p.file.string() + " skipped: " + p.message);
-    if (s.keyring.size() == 0) throw SetupError({"keyring " + dir.string() + ": no usable key (SELECTOR.pub)"});
     return s;
 }
 
 std::vector<std::string> check_setup(const Options& options, Setup* loaded) {
     try {
         Setup s = load_setup(options);
-        std::vector<std::string> problems = s.warnings;
+        std::vector<Keyring::Problem> problems;
+        std::vector<Keyring::Entry> keys = s.keyring.list(problems);
+        std::vector<std::string> out;
+        for (const auto& p : problems) out.push_back("key file " + p.file.string() + ": " + p.message);
+        if (keys.empty()) out.push_back("keyring " + s.settings.keyring.string() + ": no usable key");
         if (loaded != nullptr) *loaded = std::move(s);
-        return problems;
+        return out;
     } catch (const SetupError& e) {
         return e.problems();
+    } catch (const Error& e) {
+        return {e.what()};
     }
 }
 
