@@ -11,9 +11,10 @@
 //     folded onto the next lines: every such spelling is counted here;
 //   - header fields: each costs it about 500 bytes of objects, so a text of
 //     short "a: b" lines grows some 70 times. Counted in every place a header
-//     block can start: the top, after a line starting with "--" (a
-//     boundary, as far as a cheap scan can tell), and after the header block
-//     of a message/* part or an empty one (a multipart/digest child);
+//     block can start: the top, after a delimiter line of a boundary some
+//     Content-Type field declared, after the header block of a message/*
+//     part, and after an empty one in a multipart/digest (whose children
+//     are messages);
 //   - boundary checks: it compares every line that starts with "--" with the
 //     boundary of every open multipart. Bounded by lines x boundary bytes.
 // Each count is an upper bound of GMime's, never an exact parse: text that
@@ -21,7 +22,7 @@
 // never us a blow-up. Nothing here interprets MIME beyond that.
 #include <algorithm>
 #include <cstring>
-#include <unordered_set>
+#include <unordered_map>
 
 #include <gmime/gmime.h>
 
@@ -61,8 +62,12 @@ public:
 
     void line(std::string_view l) {
         if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
-        if (in_header_) header_line(l);
-        else body_line(l);
+        if (l.starts_with("--")) {
+            end_field();
+            dash_line(l);
+        } else if (in_header_) {
+            header_line(l);
+        }
     }
 
     void finish() {
@@ -73,18 +78,12 @@ public:
 
 private:
     void header_line(std::string_view l) {
-        if (l.starts_with("--")) {  // GMime may end the block here and see a delimiter
-            end_field();
-            body_line(l);
-            return;
-        }
         if (l.empty()) {
             end_field();
-            // The next block is a header block too for a message/* part and
-            // for an empty block (a multipart/digest child is a message).
-            in_header_ = block_message_ || block_fields_ == 0;
-            block_message_ = false;
-            block_fields_ = 0;
+            // The next block is a header block too for a message/* part and,
+            // in a multipart/digest, for an empty block (a message child).
+            in_header_ = block_message_ || (block_fields_ == 0 && block_in_digest_);
+            start_block(false);
             return;
         }
         if (is_wsp(l.front())) {
@@ -106,16 +105,29 @@ private:
         }
     }
 
-    void body_line(std::string_view l) {
-        if (l.size() < 2 || l[0] != '-' || l[1] != '-') return;
+    // A line starting with "--": a delimiter if it names a declared
+    // boundary (a part's header block follows), else text that only costs
+    // GMime its comparisons.
+    void dash_line(std::string_view l) {
         ++dash_lines_;
         std::string_view token = l.substr(2);
         while (!token.empty() && is_wsp(token.back())) token.remove_suffix(1);
-        if (boundaries_.contains(std::string(token)) && ++delimiters_ > max_delimiters_)
+        auto it = boundaries_.find(std::string(token));
+        if (it == boundaries_.end()) {
+            if (token.ends_with("--") && boundaries_.contains(std::string(token.substr(0, token.size() - 2))))
+                in_header_ = false;  // a close delimiter: the parent's content follows
+            return;
+        }
+        if (++delimiters_ > max_delimiters_)
             throw Error(Errc::limit, "more than MaxParts " + std::to_string(max_delimiters_) + " MIME parts");
-        in_header_ = true;  // after a delimiter (or what a cheap scan cannot tell from one)
+        in_header_ = true;
+        start_block(it->second);
+    }
+
+    void start_block(bool in_digest) {
         block_fields_ = 0;
         block_message_ = false;
+        block_in_digest_ = in_digest;
     }
 
     void end_field() {
@@ -125,10 +137,13 @@ private:
         content_type_.clear();
         if (!ct) return;
         const char* type = g_mime_content_type_get_media_type(ct.get());
+        const char* subtype = g_mime_content_type_get_media_subtype(ct.get());
         if (type != nullptr && g_ascii_strcasecmp(type, "message") == 0) block_message_ = true;
         if (const char* b = g_mime_content_type_get_parameter(ct.get(), "boundary")) {
             boundary_bytes_ += std::strlen(b) + 2;
-            boundaries_.emplace(b);
+            const bool digest = subtype != nullptr && g_ascii_strcasecmp(subtype, "digest") == 0;
+            auto [it, added] = boundaries_.emplace(b, digest);
+            if (!added) it->second = it->second || digest;
         }
     }
 
@@ -137,9 +152,10 @@ private:
     bool in_header_ = true;
     bool in_content_type_ = false;
     bool block_message_ = false;
+    bool block_in_digest_ = false;
     std::size_t block_fields_ = 0;
     std::string content_type_;
-    std::unordered_set<std::string> boundaries_;
+    std::unordered_map<std::string, bool> boundaries_;  // declared boundary -> of a multipart/digest
     std::size_t fields_ = 0, content_types_ = 0, delimiters_ = 0, dash_lines_ = 0, boundary_bytes_ = 0;
 };
 
