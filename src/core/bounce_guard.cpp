@@ -34,7 +34,6 @@ namespace {
 
 // Fixed ceilings, whatever the configuration says (docs/VERIFY.md 4).
 constexpr std::size_t kMaxContentTypeFields = 10000;
-constexpr std::size_t kMaxHeaderFields = 100000;
 constexpr std::size_t kMaxBoundaryWork = std::size_t{1} << 28;  // bytes compared, at most
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }

@@ -26,6 +26,7 @@
 
 #include "bounce_internal.hpp"
 #include "bounceseal/encoding.hpp"
+#include "bounceseal/error.hpp"
 
 namespace bounceseal::bounce_detail {
 namespace {
@@ -157,10 +158,14 @@ struct Names {
 // cursor on the first line after the run.
 Names read_header_run(Lines& lines, std::string_view prefix, std::string* out, bool& repaired) {
     Names names;
+    std::size_t fields = 0;
     for (; !lines.done(); lines.next()) {
         auto line = unquote(lines.peek(), prefix);
         if (!line || blank(*line)) break;
         if (auto name = field_name(*line)) {
+            if (++fields > kMaxHeaderFields)
+                throw Error(Errc::limit, "a quoted header block of more than " + std::to_string(kMaxHeaderFields) +
+                                             " fields");
             names.add(*name);
             if (out) out->append(*line).push_back('\n');
         } else if (is_wsp(line->front())) {
@@ -250,6 +255,7 @@ std::optional<InlineCopy> inline_copy(std::string_view text) {
     InlineCopy copy;
     copy.line = lines.index();
     copy.at_start = at_text_start(text, lines.offset());
+    copy.text.reserve(text.size() - lines.offset() + 2);  // un-quoting only shortens it
     copy.repaired = !prefix.empty();
     read_header_run(lines, prefix, &copy.text, copy.repaired);
     copy.text += '\n';

@@ -31,6 +31,9 @@ namespace bounceseal::bounce_detail {
 
 // ---- bounce_guard.cpp
 
+// Header fields GMime may build from one text, at most (docs/VERIFY.md 4).
+inline constexpr std::size_t kMaxHeaderFields = 100000;
+
 // Counts, in one pass and without allocating per line, what GMime would
 // build from `text`: Content-Type fields in every spelling GMime takes
 // ("Content-Type :", any case, folded), header fields where a header block
