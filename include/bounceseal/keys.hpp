@@ -100,22 +100,25 @@ public:
     Keyring(const Keyring& other);
     Keyring& operator=(const Keyring& other);
 
-    // A keyring over DIR: checks that DIR can be listed, reads no key file.
-    // Throws Error(Errc::io) if it cannot.
+    // A keyring over DIR. Touches nothing yet: the directory is checked
+    // (check()) when a key is first needed, so mail that needs none never
+    // depends on it.
     static Keyring open_dir(const std::filesystem::path& dir);
+
+    // Throws Error(Errc::io) if the directory cannot be listed or holds no
+    // SELECTOR.pub file: the verifier's own trouble, not the message's.
+    // Done once; find() and list() call it.
+    void check() const;
 
     // A key in memory that vouches for `domain` only.
     void add(std::string domain, std::string selector, PublicKey key);
 
     // The key that vouches for seals of d=`domain` s=`selector`, reading at
     // most the one file DIR/SELECTOR.pub; nullopt, with `why` set, when no
-    // key does. Throws Error(Errc::io) when that file exists but cannot be
-    // read (the verifier's own trouble, not the message's).
+    // key does. Throws Error(Errc::io) when the directory fails check() or
+    // that file exists but cannot be read.
     std::optional<Match> find(std::string_view domain, std::string_view selector, std::string& why) const;
 
-    // True if the directory holds at least one SELECTOR.pub file or keys
-    // were added; no file is read.
-    bool has_keys() const;
 
     // Every key: the files of the directory, each read and checked, and
     // those added in memory. Files that cannot be used go to `problems`,
@@ -134,8 +137,9 @@ private:
         PublicKey key;
     };
     std::map<std::string, Key, std::less<>> added_;  // by selector
-    mutable std::mutex notes_mutex_;
+    mutable std::mutex notes_mutex_;  // guards notes_ and checked_
     mutable std::set<std::string> notes_;
+    mutable bool checked_ = false;
     void note(std::string text) const;
 };
 

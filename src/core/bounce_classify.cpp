@@ -166,12 +166,11 @@ bool robot_from(const HeaderFacts& f) {
     return any_in(local, kRobots);
 }
 
+// A bounce subject counts only from an automatic sender: people write
+// "delivery failed" too, and a person's reply to a bounce, or forward of
+// one, is a person's message.
 bool subject_says_bounce(const HeaderFacts& f, bool automatic) {
-    if (!any_in(f.subject, kBounceSubjects) && !any_in(f.subject, kDelaySubjects)) return false;
-    // A person's reply to a bounce, or forward of one, is a person's message.
-    static constexpr std::array kPersonPrefixes = {"re:", "fwd:", "fw:", "aw:", "wg:", "tr:", "[fwd:"};
-    return automatic || std::none_of(kPersonPrefixes.begin(), kPersonPrefixes.end(),
-                                     [&](const char* p) { return f.subject.starts_with(p); });
+    return automatic && (any_in(f.subject, kBounceSubjects) || any_in(f.subject, kDelaySubjects));
 }
 
 bool auto_reply(const HeaderFacts& f) {

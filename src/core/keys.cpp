@@ -314,6 +314,7 @@ std::string public_key_file_text(std::string_view domain, const PublicKey& key) 
 Keyring::Keyring(const Keyring& other) : dir_(other.dir_), added_(other.added_) {
     std::lock_guard lock(other.notes_mutex_);
     notes_ = other.notes_;
+    checked_ = other.checked_;
 }
 
 Keyring& Keyring::operator=(const Keyring& other) {
@@ -321,12 +322,15 @@ Keyring& Keyring::operator=(const Keyring& other) {
     dir_ = other.dir_;
     added_ = other.added_;
     std::set<std::string> notes;
+    bool checked = false;
     {
         std::lock_guard lock(other.notes_mutex_);
         notes = other.notes_;
+        checked = other.checked_;
     }
     std::lock_guard lock(notes_mutex_);
     notes_ = std::move(notes);
+    checked_ = checked;
     return *this;
 }
 
@@ -358,10 +362,27 @@ std::string flat_key_note(const std::filesystem::path& file, const std::string& 
 }  // namespace
 
 Keyring Keyring::open_dir(const std::filesystem::path& dir) {
-    open_directory(dir);  // fails now, not at the first bounce
     Keyring ring;
     ring.dir_ = dir;
     return ring;
+}
+
+void Keyring::check() const {
+    if (dir_.empty()) return;
+    {
+        std::lock_guard lock(notes_mutex_);
+        if (checked_) return;
+    }
+    DirPtr d = open_directory(dir_);
+    bool any = false;
+    while (const dirent* e = readdir(d.get()))
+        if (selector_of(e->d_name)) {
+            any = true;
+            break;
+        }
+    if (!any) throw Error(Errc::io, dir_.string() + ": no key file (SELECTOR.pub)");
+    std::lock_guard lock(notes_mutex_);
+    checked_ = true;
 }
 
 void Keyring::add(std::string domain, std::string selector, PublicKey key) {
@@ -390,6 +411,7 @@ std::optional<Keyring::Match> Keyring::find(std::string_view domain, std::string
         why = "no trusted key for selector '" + std::string(selector) + "'";
         return std::nullopt;
     }
+    check();
     const std::filesystem::path file = dir_ / (std::string(selector) + ".pub");
     std::optional<std::string> text = read_key_file(file, false, true);
     if (!text) {
@@ -415,19 +437,11 @@ std::optional<Keyring::Match> Keyring::find(std::string_view domain, std::string
     return Match{f.key, file.string(), false};
 }
 
-bool Keyring::has_keys() const {
-    if (!added_.empty()) return true;
-    if (dir_.empty()) return false;
-    DirPtr d = open_directory(dir_);
-    while (const dirent* e = readdir(d.get()))
-        if (selector_of(e->d_name)) return true;
-    return false;
-}
-
 std::vector<Keyring::Entry> Keyring::list(std::vector<Problem>& problems) const {
     std::vector<Entry> out;
     for (const auto& [selector, k] : added_) out.push_back({selector, k.domain, k.key.fingerprint(), "(in memory)"});
     if (dir_.empty()) return out;
+    check();
     DirPtr d = open_directory(dir_);
     std::vector<std::string> names;
     while (const dirent* e = readdir(d.get()))

@@ -20,6 +20,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bounceseal/error.hpp"
 #include "bounceseal/log.hpp"
 #include "deadline.hpp"
 #include "io.hpp"
@@ -46,9 +47,13 @@ void describe_setup(const Setup& s) {
     std::cerr << kProgram << ": settings: " << s.config_source << "\n"
               << kProgram << ": keyring " << s.settings.keyring.string() << ":";
     std::vector<Keyring::Problem> problems;
-    for (const auto& k : s.keyring.list(problems))
-        std::cerr << " " << k.selector << " (" << (k.domain.empty() ? "any domain" : k.domain) << ", " << k.fingerprint
-                  << ")";
+    try {
+        for (const auto& k : s.keyring.list(problems))
+            std::cerr << " " << k.selector << " (" << (k.domain.empty() ? "any domain" : k.domain) << ", "
+                      << k.fingerprint << ")";
+    } catch (const Error& e) {
+        std::cerr << " " << e.what();
+    }
     std::cerr << "\n";
     for (const auto& p : problems) std::cerr << kProgram << ": key file " << p.file.string() << ": " << p.message << "\n";
     std::cerr
@@ -106,12 +111,20 @@ int run(int argc, char** argv, const StandardStreams& streams) {
     Input in = read_message(s.limits.max_size);
     if (in.over_limit && !o.filter) drain_input();
     const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
-    std::optional<Decision> d = run_with_deadline(
-        [&] {
-            guard_thread();
-            return decide(in.data, s.keyring, s.policy, s.limits, now);
-        },
-        s.time_limit);
+    std::optional<Decision> d;
+    try {
+        d = run_with_deadline(
+            [&] {
+                guard_thread();
+                return decide(in.data, s.keyring, s.policy, s.limits, now);
+            },
+            s.time_limit);
+    } catch (const Error& e) {
+        // Hostile input never gets here (decide() turns it into a verdict):
+        // this is our own trouble, an unreadable keyring above all.
+        complain(o, e.what());
+        return EX_TEMPFAIL;
+    }
     const bool timed_out = !d;
     if (timed_out) d = time_limit_decision(s.time_limit.count());
 

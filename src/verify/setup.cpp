@@ -67,15 +67,10 @@ Setup load_setup(const Options& options) {
     } catch (const Error& e) {
         throw SetupError({e.what()});
     }
-    // Only the directory is opened here; each key file is read when a
-    // seal names its selector (docs/VERIFY.md 6).
-    const std::filesystem::path dir = s.settings.keyring;
-    try {
-        s.keyring = Keyring::open_dir(dir);
-        if (!s.keyring.has_keys()) throw SetupError({"keyring " + dir.string() + ": no key file (SELECTOR.pub)"});
-    } catch (const Error& e) {
-        throw SetupError({"keyring " + dir.string() + ": " + e.what()});
-    }
+    // Nothing of the keyring is read here: its directory when a message
+    // first needs a key, then only the file a seal names (docs/VERIFY.md 6).
+    // Mail that needs no key does not wait on a broken keyring.
+    s.keyring = Keyring::open_dir(s.settings.keyring);
     return s;
 }
 
@@ -83,7 +78,12 @@ std::vector<std::string> check_setup(const Options& options, Setup* loaded) {
     try {
         Setup s = load_setup(options);
         std::vector<Keyring::Problem> problems;
-        std::vector<Keyring::Entry> keys = s.keyring.list(problems);
+        std::vector<Keyring::Entry> keys;
+        try {
+            keys = s.keyring.list(problems);
+        } catch (const Error& e) {
+            return {"keyring: " + std::string(e.what())};
+        }
         std::vector<std::string> out;
         for (const auto& p : problems) out.push_back("key file " + p.file.string() + ": " + p.message);
         if (keys.empty()) out.push_back("keyring " + s.settings.keyring.string() + ": no usable key");

@@ -39,7 +39,8 @@ private:
     std::vector<std::string> problems_;
 };
 
-// Loads settings and keyring. Throws SetupError.
+// Loads the settings; the keyring is read only when a message needs a key.
+// Throws SetupError.
 Setup load_setup(const Options& options);
 
 // -n: every problem of the configuration and the keyring, every key file

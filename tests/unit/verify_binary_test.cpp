@@ -70,6 +70,17 @@ TEST_F(VerifyBinary, ExitStatusByVerdict) {
               1);
 }
 
+TEST_F(VerifyBinary, MailThatNeedsNoKeyDoesNotWaitOnTheKeyring) {
+    // The recipe hands every message to the verifier: a broken keyring must
+    // defer the bounces (75), not all mail.
+    for (const char* ring : {"empty", "absent"}) {
+        EXPECT_EQ(verify({"-K", (dir_ / ring).string()}, read_test_data("bounces/ordinary.eml")).status, 0) << ring;
+        ProcessResult r = verify({"-K", (dir_ / ring).string()}, test_bounce("sendmail-dsn.eml", sealed_now()));
+        EXPECT_EQ(r.status, 75) << ring;
+        EXPECT_NE(r.err.find(ring), std::string::npos) << r.err;
+    }
+}
+
 TEST_F(VerifyBinary, OwnTroubleIsTempfail) {
     const std::string genuine = test_bounce("sendmail-dsn.eml", sealed_now());
     ProcessResult missing = verify({"-c", (dir_ / "no-such.conf").string()}, genuine);
