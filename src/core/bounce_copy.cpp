@@ -4,9 +4,11 @@
 //     there (one that starts with a blank line, which GMime reads as a
 //     header-less message, is re-read from its first header block);
 //   - a part whose own header block is the original's: that part as text;
-//   - a header, partial or attached message part, a text holding an inline
-//     copy: the decoded text from where the copy's header block starts
-//     (bounce_inline.cpp), the rest being the copy's body;
+//   - a header, partial or attached message part: its decoded text from its
+//     first line on, which is the copy's header, however weak;
+//   - a text holding an inline copy: the decoded text from where the copy's
+//     header block starts in the MTA's words (bounce_inline.cpp);
+//   - in both, everything after is the copy's body;
 //   - the header fields of an Amazon SES notification.
 // Every text handed to GMime here goes through the same bounded parse as
 // the input. Nothing inside the copy is looked at: judging it is
@@ -42,10 +44,12 @@ const char* shape_name(CopyShape s) {
     return "none";
 }
 
-// The copy quoted in `text` (bounce_inline.cpp).
-std::optional<ReturnedCopy> from_text(std::string_view text, ReturnedCopy copy, bool faithful_shape,
+// The copy in `text`: from its first line when the part holds the copy
+// whole (`anchored`), else where it starts inside the MTA's words
+// (bounce_inline.cpp).
+std::optional<ReturnedCopy> from_text(std::string_view text, bool anchored, ReturnedCopy copy, bool faithful_shape,
                                       const BounceLimits& limits) {
-    std::optional<InlineCopy> block = inline_copy(text);
+    std::optional<InlineCopy> block = anchored ? anchored_copy(text) : inline_copy(text);
     if (!block) return std::nullopt;
     auto kept = std::make_shared<const std::string>(std::move(block->text));
     GPtr<GMimeMessage> m = parse_guarded(*kept, limits);
@@ -81,7 +85,7 @@ std::optional<ReturnedCopy> extract_copy(const CopySlot& slot, const BounceLimit
             auto text = body ? decoded(body, limits) : std::nullopt;
             if (!text) return std::nullopt;
             copy.where += ", after a blank line";
-            return from_text(*text, std::move(copy), true, limits);
+            return from_text(*text, true, std::move(copy), true, limits);
         }
         g_object_ref(m);
         copy.message.reset(m);
@@ -107,12 +111,12 @@ std::optional<ReturnedCopy> extract_copy(const CopySlot& slot, const BounceLimit
         const bool eml = file != nullptr && ends_with_ci(file, ".eml");
         copy.where = place(slot.path) + " (" + slot.type + (eml ? ", .eml" : "") + ")";
         // A header part may have lost any part of the body.
-        return from_text(*text, std::move(copy), slot.shape != CopyShape::headers, limits);
+        return from_text(*text, true, std::move(copy), slot.shape != CopyShape::headers, limits);
     }
     case CopyShape::inline_text:
         copy.where = "inline in " + (slot.part == nullptr ? "the text around the parts of " + place(slot.path)
                                                           : place(slot.path) + " (" + slot.type + ")");
-        return from_text(*slot.text, std::move(copy), true, limits);
+        return from_text(*slot.text, false, std::move(copy), true, limits);
     case CopyShape::json: {
         GPtr<GMimeMessage> m = parse_guarded(*slot.text, limits);
         if (!m) return std::nullopt;

@@ -4,25 +4,22 @@
 // Notes, V5 sendmail, a mailing list's indented copy, and every other such
 // text.
 //
-// It does not look for marker lines. The copy starts where its header block
-// starts: a run of "Name: value" lines (after a quoting prefix of '>' and
-// white space) that holds a trace field, Received or Return-Path. Every MTA
-// puts its own Received line on top of a message it takes in (RFC 5321
-// 4.4), so the header of a message it returns has one whatever the sender
-// wrote; a block without one is the MTA's summary of the original ("Date:
-// ... From: ... Subject: ..."), not the copy. Only a text without such a
-// block gets its first block that looks like a message header at all (a
-// Bounce-Seal field, or enough of a message's usual fields). The block's
-// own prefix is stripped from it and from the body lines that follow, up
-// to where the quoted region or the text ends (or an "End of message"
-// line). Header-like blocks further down are the copy's body, never another
-// copy: the text after the copy's start is the forger's. Folded lines that
-// lost their leading white space are rejoined to the field before them.
-// The text is read line by line, without a list of its lines. The result
-// is text for parse_message(); nothing here knows MIME.
+// It does not look for marker lines. The copy starts where the first header
+// block starts: a run of "Name: value" lines (after a quoting prefix of '>'
+// and white space) that holds a Bounce-Seal field or any field of a
+// message's own header (a trace field, From, Subject, ...; not the Content-*
+// fields a MIME part's header has too). One such field is enough:
+// the copy's header is the forger's, and a copy whose header went unseen
+// would let a block further down, pasted by him, be taken for it. The
+// block's own prefix is stripped from it and from the body lines that
+// follow, up to where the quoted region or the text ends (or an "End of
+// message" line). Header-like blocks further down are the copy's body,
+// never another copy. Folded lines that lost their leading white space are
+// rejoined to the field before them. The text is read line by line, without
+// a list of its lines. The result is text for parse_message(); nothing here
+// knows MIME.
 #include <algorithm>
 #include <array>
-#include <bit>
 
 #include "bounce_internal.hpp"
 #include "bounceseal/encoding.hpp"
@@ -31,20 +28,18 @@
 namespace bounceseal::bounce_detail {
 namespace {
 
-// Fields that only a message's own header carries: one of them (or Date
-// with From) makes a block of three fields a message header rather than a
-// bounce's summary ("To:", "Subject:", "Sent:"). The first two are trace
-// fields: alone they make a block a message header.
+// The fields of a message's header, those only a message's own header
+// carries first.
 constexpr std::array kStrongFields = {
     "received",        "return-path",    "message-id",  "dkim-signature", "mime-version",
     "x-mailer",        "user-agent",     "delivered-to", "authentication-results",
     "x-received",      "received-spf",   "arc-seal",    "domainkey-signature", "bounce-seal",
 };
-constexpr std::size_t kTraceFields = 2;
+// (Content-* fields are not among them: a MIME part's own header, which
+// the text of a bounce with broken boundaries shows, has only those.)
 constexpr std::array kMessageFields = {
     "from",     "to",         "cc",          "date",         "subject",
-    "reply-to", "sender",     "in-reply-to", "references",   "content-type",
-    "content-transfer-encoding",
+    "reply-to", "sender",     "in-reply-to", "references",
 };
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
@@ -145,12 +140,7 @@ struct Names {
             if (field == kMessageFields[i]) return (message >> i) & 1u;
         return false;
     }
-    bool trace() const { return (strong & ((1u << kTraceFields) - 1)) != 0; }
-    bool candidate() const {
-        if (has("bounce-seal") || trace()) return true;
-        const int known = std::popcount(strong) + std::popcount(message);
-        return known >= 3 && (strong != 0 || (has("date") && has("from")));
-    }
+    bool candidate() const { return strong != 0 || message != 0; }
 };
 
 // Reads the header run that starts at the cursor's line with `prefix`,
@@ -183,12 +173,15 @@ Names read_header_run(Lines& lines, std::string_view prefix, std::string* out, b
 }
 
 // Moves the cursor to the first line of the copy's header block: the first
-// block with a trace field, else the first block that looks like a
-// message header; false if the text has none. `prefix_len` gets the
-// length of its quoting, `trace` whether it has a trace field.
-bool seek_copy_start(Lines& lines, std::size_t& prefix_len, bool& trace) {
-    std::optional<Lines> first;  // the first candidate, should no block have a trace field
-    std::size_t first_prefix = 0;
+// header block that is not quoted, else the first one at all; false if the
+// text has none. (An MTA that quotes or indents a summary of the original
+// in its own words, "  Subject: ...", and returns the copy unquoted below
+// it, is read right; a quoted copy leaves every line of the forger's
+// quoted, so he cannot put an unquoted block after it.) `prefix_len` gets
+// the length of the block's quoting.
+bool seek_copy_start(Lines& lines, std::size_t& prefix_len) {
+    std::optional<Lines> quoted;  // the first quoted block
+    std::size_t quoted_prefix = 0;
     while (!lines.done()) {
         const std::string_view line = lines.peek();
         const std::size_t p = prefix_length(line);
@@ -198,23 +191,22 @@ bool seek_copy_start(Lines& lines, std::size_t& prefix_len, bool& trace) {
         }
         Lines probe = lines;
         bool repaired = false;
-        const Names names = read_header_run(probe, line.substr(0, p), nullptr, repaired);
-        if (names.trace()) {
-            prefix_len = p;
-            trace = true;
-            return true;
-        }
-        if (names.candidate() && !first) {
-            first = lines;
-            first_prefix = p;
+        if (read_header_run(probe, line.substr(0, p), nullptr, repaired).candidate()) {
+            if (p == 0) {
+                prefix_len = 0;
+                return true;
+            }
+            if (!quoted) {
+                quoted = lines;
+                quoted_prefix = p;
+            }
         }
         if (probe.index() > lines.index()) lines = probe;
         else lines.next();
     }
-    if (!first) return false;
-    lines = *first;
-    prefix_len = first_prefix;
-    trace = false;
+    if (!quoted) return false;
+    lines = *quoted;
+    prefix_len = quoted_prefix;
     return true;
 }
 
@@ -241,16 +233,14 @@ std::optional<std::string_view> field_name(std::string_view line) {
 std::optional<BlockStart> copy_start(std::string_view text) {
     Lines lines(text);
     std::size_t prefix_len = 0;
-    bool trace = false;
-    if (!seek_copy_start(lines, prefix_len, trace)) return std::nullopt;
-    return BlockStart{lines.offset(), trace};
+    if (!seek_copy_start(lines, prefix_len)) return std::nullopt;
+    return BlockStart{lines.offset(), at_text_start(text, lines.offset())};
 }
 
 std::optional<InlineCopy> inline_copy(std::string_view text) {
     Lines lines(text);
     std::size_t prefix_len = 0;
-    bool trace = false;
-    if (!seek_copy_start(lines, prefix_len, trace)) return std::nullopt;
+    if (!seek_copy_start(lines, prefix_len)) return std::nullopt;
     const std::string prefix(lines.peek().substr(0, prefix_len));
     InlineCopy copy;
     copy.line = lines.index();
@@ -268,6 +258,18 @@ std::optional<InlineCopy> inline_copy(std::string_view text) {
         if (!line || end_marker(*line)) break;
         copy.text.append(*line).push_back('\n');
     }
+    return copy;
+}
+
+std::optional<InlineCopy> anchored_copy(std::string_view text) {
+    Lines lines(text);
+    if (!lines.done() && lines.peek().starts_with("From ")) lines.next();  // an mbox "From " line
+    while (!lines.done() && blank(lines.peek())) lines.next();
+    if (lines.done()) return std::nullopt;
+    InlineCopy copy;
+    copy.line = lines.index();
+    copy.at_start = true;
+    copy.text.assign(text.substr(lines.offset()));
     return copy;
 }
 

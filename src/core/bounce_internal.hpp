@@ -125,15 +125,14 @@ std::optional<ReturnedCopy> extract_copy(const CopySlot& slot, const BounceLimit
 
 // ---- bounce_inline.cpp
 
-// Where the copy quoted in a text starts: at the first header block (after
-// a quoting prefix of '>' and white space) with a trace field (Received,
-// Return-Path), which the MTA that returns a message put on top of it;
-// failing that, at the first block that looks like a message header.
-// Everything after it, to the end of its quoted region, is the copy's body:
-// header-like blocks further down are body text, never another copy.
+// Where the copy quoted in a text starts: at its first header block (after
+// a quoting prefix of '>' and white space), a run of "Name: value" lines
+// with a Bounce-Seal field or any field of a message's header. Everything
+// after it, to the end of its quoted region, is the copy's body: header-like
+// blocks further down are body text, never another copy.
 struct BlockStart {
     std::size_t offset = 0;  // in the text
-    bool trace = false;      // the block has a trace field
+    bool at_start = false;   // nothing but white space (and an mbox "From " line) before it
 };
 std::optional<BlockStart> copy_start(std::string_view text);
 
@@ -145,6 +144,13 @@ struct InlineCopy {
     std::string text;          // header block, blank line, body
 };
 std::optional<InlineCopy> inline_copy(std::string_view text);
+
+// The copy that a part holds whole (a header part, a message fragment, an
+// attached message, a returned message that starts with a blank line): it
+// starts at the part's first line that is not blank, whatever that line is.
+// Nothing is searched for further down, so a weak header of the forger's
+// cannot make a block below it the copy.
+std::optional<InlineCopy> anchored_copy(std::string_view text);
 
 // ---- bounce_json.cpp
 

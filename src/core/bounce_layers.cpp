@@ -80,15 +80,18 @@ public:
         }
     }
 
-    // No structure returns the copy: the first text in which a copy's
-    // header block starts (one with a trace field before one without).
+    // No structure returns the copy: the first text that is a message (its
+    // header block starts it), else the first text in which a header block
+    // starts after the MTA's words. (A summary of the original in the
+    // MTA's words, "Subject: ... Date: ...", is then no copy when the copy
+    // follows in a part of its own.)
     void choose_inline_or_json() {
         if (out_.slot.shape != CopyShape::none) return;
         std::optional<std::size_t> fallback;
         for (std::size_t i = 0; i < texts_.size(); ++i) {
             auto text = std::make_shared<const std::string>(texts_[i].decoded(limits_.max_size + 1));
             std::optional<BlockStart> start = copy_start(*text);
-            if (start && start->trace) {
+            if (start && start->at_start) {
                 set_slot(CopyShape::inline_text, texts_[i].part, texts_[i].path, texts_[i].type, std::move(text));
                 return;
             }

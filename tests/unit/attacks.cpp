@@ -76,10 +76,12 @@ std::string seal_field_of(const std::string& message) {
     return message.substr(at + 1, end - at - 1);
 }
 
-// `spam` with the Message-ID of `message`, which the seal binds.
+// `spam` with the Message-ID of `message`, which the seal binds (sendmail
+// spells the field "Message-Id").
 std::string with_message_id_of(const std::string& message, const std::string& spam) {
     auto line = [](const std::string& m) {
-        std::size_t at = m.find("\nMessage-ID:");
+        const std::string lower = ascii_lower(m);
+        std::size_t at = lower.find("\nmessage-id:");
         if (at == std::string::npos) throw std::logic_error("no Message-ID");
         return m.substr(at + 1, m.find('\n', at + 1) - at);
     };
@@ -184,6 +186,12 @@ std::vector<Attack> attacks(const Genuine& g) {
                                                 "{{original}}");
         add("genuine_in_body_of_headers_part", "a text/rfc822-headers part carries the spam's body, which pastes alice's message",
             spam, fill_template(headers_tmpl, spam));
+        // A header with no field of a message's header at all, returned by
+        // an MTA that added no Received line: the part's first line is the
+        // copy's header however weak, never the block pasted below it.
+        std::string bare = "X-Campaign: 42\n\nRead this:\n\n" + g.plain;
+        add("weak_header_in_headers_part", "a text/rfc822-headers part returns a spam with only an X- field above a pasted message",
+            bare, fill_template(headers_tmpl, bare));
     }
     {
         std::string spam = spam_message(a, "junk seal", mixed("junk1", {kText, attached}),

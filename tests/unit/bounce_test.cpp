@@ -186,11 +186,24 @@ TEST(BounceInline, QuotedTwiceIsFound) {
     EXPECT_EQ(d.judgement.verdict, Verdict::pass) << describe(d);
 }
 
-TEST(BounceInline, SummaryIsNotACopy) {
-    // Exchange 2003's "To:/Subject:/Sent:" summary is not the original.
-    MessageReport r = analyze_message(read_test_data("bounces/forged-no-copy.eml"));
-    EXPECT_EQ(r.kind, MessageKind::bounce);
-    EXPECT_FALSE(r.copy);
+TEST(BounceInline, ASummaryInTheMtasWordsCarriesNoSeal) {
+    // Exchange 2003's "To:/Subject:/Sent:" summary is taken for the copy's
+    // header (any field of a message's header starts one): it has no seal.
+    Decision d = decide_text(read_test_data("bounces/forged-no-copy.eml"));
+    EXPECT_EQ(d.kind, MessageKind::bounce);
+    EXPECT_EQ(d.judgement.reason, Reason::no_seal) << describe(d);
+}
+
+TEST(BounceInline, AnIndentedSummaryBeforeTheCopyIsSkipped) {
+    // Oracle Messaging Server indents a summary of the original in its own
+    // words; the copy follows unquoted. (The forger cannot put an unquoted
+    // block after a quoted copy, nor a block before his own header.)
+    std::string raw = "Return-Path: <>\nFrom: MAILER-DAEMON@mx.remote.example\nSubject: failure notice\n\n"
+                      "This report relates to a message you sent with the following header fields:\n\n"
+                      "  Message-id: <20261118100000.4711@example.test>\n  Subject: quarterly figures\n\n"
+                      "Your message cannot be delivered.\n\n" + sealed_original();
+    Decision d = decide_text(raw);
+    EXPECT_EQ(d.judgement.verdict, Verdict::pass) << describe(d);
 }
 
 TEST(BounceInline, SesNotificationHeaders) {
