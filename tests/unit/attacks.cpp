@@ -106,7 +106,42 @@ std::string mixed(const std::string& boundary, const std::vector<std::string>& p
 
 const char* kText = "Content-Type: text/plain; charset=us-ascii\n\nCheap watches, today only.\n";
 
+const char* const kMultipartOriginal =
+    "From: Alice <alice@example.test>\n"
+    "To: Bob <bob@remote.example>\n"
+    "Subject: figures attached\n"
+    "Date: Mon, 18 Nov 2026 10:00:00 +0000\n"
+    "Message-ID: <20261118100000.4712@example.test>\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=\"orig-boundary\"\n"
+    "\n"
+    "--orig-boundary\n"
+    "Content-Type: text/plain; charset=us-ascii\n"
+    "\n"
+    "Hello Bob, the figures.\n"
+    "--orig-boundary\n"
+    "Content-Type: text/csv; name=\"figures.csv\"\n"
+    "Content-Disposition: attachment; filename=\"figures.csv\"\n"
+    "\n"
+    "month,total\njan,17\n"
+    "--orig-boundary--\n";
+
 }  // namespace
+
+Genuine test_genuine() {
+    return Genuine{sealed_original(), seal_text(kMultipartOriginal, sealing(SealMode::both)), kSender};
+}
+
+std::vector<std::string> forger_payloads(const Genuine& g) {
+    return {g.plain,
+            g.multipart,
+            "Read this:\n\n" + g.plain,
+            prefix_lines(g.plain, "> "),
+            test_bounce("sendmail-dsn.eml", g.plain),
+            seal_parts_of(g.multipart),
+            "Content-Type: message/rfc822\n\n" + g.plain,
+            "Content-Type: text/plain\n\n" + seal_field_of(g.plain) + "\n" + g.multipart};
+}
 
 std::string spam_message(const std::string& sender, const std::string& subject, const std::string& body,
                          const std::string& extra_header) {

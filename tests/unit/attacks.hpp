@@ -44,6 +44,16 @@ std::vector<Attack> attacks(const Genuine& g);
 // shipped recipe must hand each to the verifier. Each returns `spam`.
 std::vector<Attack> recipe_attacks(const Genuine& g);
 
+// The genuine messages of the unit tests: kOriginal sealed with the test
+// key (seal parts and field), and a multipart message of alice's sealed
+// by the default mode (parts appended).
+Genuine test_genuine();
+
+// What the forger puts below his copy's own header in the property of
+// fuzz_returned (fuzz/checks.hpp): `g`'s messages in every form he might
+// paste or attach them, a bounce of one, and the seal parts alone.
+std::vector<std::string> forger_payloads(const Genuine& g);
+
 // The forger's spam: a plain message from `sender`, with `extra_header`
 // lines and the MIME `body` given (Content-Type line included), or a plain
 // text body when `body` is empty.
