@@ -14,13 +14,15 @@ using namespace bounceseal::testing;
 
 namespace {
 
-const char* kHead =
-    "From: Alice <alice@example.test>\n"
-    "To: Bob <bob@example.org>\n"
-    "Subject: body in chief\n"
-    "Message-ID: <chief@example.test>\n"
-    "MIME-Version: 1.0\n"
-    "Content-Type: multipart/mixed; boundary=\"c1\"\n\n";
+// A multipart/mixed message of alice's: the parts are added by message().
+constexpr std::string_view kHead = R"(From: alice@example.test
+To: bob@example.org
+Subject: body in chief
+Message-ID: <chief@example.test>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="c1"
+
+)";
 
 std::string part(const std::string& type, const std::string& content) {
     return "--c1\nContent-Type: " + type + "\n\n" + content + "\n";
@@ -30,7 +32,7 @@ const std::string kText = part("text/plain", "The body.");
 const std::string kCsv = part("text/csv", "a,b\n1,2");
 
 std::string message(const std::vector<std::string>& parts) {
-    std::string m = kHead;
+    std::string m(kHead);
     for (const auto& p : parts) m += p;
     return m + "--c1--\n";
 }
