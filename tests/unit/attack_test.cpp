@@ -96,3 +96,19 @@ TEST(Residual, TransplantedFieldIsHeadersOnlyAtBest) {
     EXPECT_EQ(denied.judgement.verdict, Verdict::fail) << describe(denied);
     EXPECT_EQ(denied.judgement.reason, Reason::headers_only) << describe(denied);
 }
+
+TEST(Residual, AReplayedMessageCarriesJunkOnlyWhereTheSealDoesNotReach) {
+    // SECURITY.md's replay to the same sender: alice's genuine message sent
+    // again whole, within MaxAge, passes; what a forger can change without
+    // breaking it is what the seal does not cover (FORMAT.md 4.4): header
+    // fields but the Message-ID, and the text around the parts. A part
+    // added or changed is caught.
+    const Genuine g = test_genuine();
+    std::string replay = replace_once(g.multipart, "Subject: figures attached", "Subject: Cheap watches, today only");
+    replay = replace_once(replay, "\n\n--orig-boundary\n", "\n\nCheap watches, today only.\n--orig-boundary\n");
+    Decision d = decide_text(test_bounce("sendmail-dsn.eml", replay));
+    EXPECT_EQ(d.judgement.verdict, Verdict::pass) << describe(d);
+    std::string changed = replace_once(g.multipart, "Hello Bob, the figures.", "Cheap watches, today only.");
+    d = decide_text(test_bounce("sendmail-dsn.eml", changed));
+    EXPECT_EQ(d.judgement.reason, Reason::body_mismatch) << describe(d);
+}

@@ -208,6 +208,8 @@ std::vector<Attack> attacks(const Genuine& g) {
                 spam_message(a, "headers", mixed("hdr1", {kText, "Content-Type: text/rfc822-headers\n\n" + header_block(g.plain)})));
     backscatter("copy_of_copy", "the spam is itself a bounce returning alice's genuine message",
                 dsn(g.plain).substr(std::string("Return-Path: <>\n").size()));
+    backscatter("spam_is_a_wrapper", "the spam's own body is alice's genuine message (Content-Type: message/rfc822)",
+                spam_message(a, "wrapper", "Content-Type: message/rfc822\n\n" + g.plain));
     {
         std::string spam = spam_message(a, "pasted inline", "Content-Type: text/plain\n\nRead this:\n\n" + g.plain);
         add("genuine_pasted_inline_return", "qmail returns the spam inline; its text holds alice's genuine message",
