@@ -147,6 +147,11 @@ TEST(BounceClassify, PeopleAndShopsWritingAboutDeliveryAreNotBounces) {
         "Return-Path: <carol@example.test>\nFrom: Carol <carol@example.test>\nSubject: Re: Undeliverable: figures\n\n"
         "The mail to Bob could not be delivered, I know.\n";
     EXPECT_EQ(decide_text(reply).kind, MessageKind::ordinary);
+    // The recipe hands every message over: a person's words are not a bounce.
+    std::string person =
+        "Return-Path: <carol@example.test>\nFrom: Carol <carol@example.test>\nSubject: Delivery failed for order 42\n\n"
+        "The courier says it could not be delivered.\n";
+    EXPECT_EQ(decide_text(person).kind, MessageKind::ordinary);
 }
 
 TEST(BounceClassify, AutoSubmittedBounceIsStillABounce) {
