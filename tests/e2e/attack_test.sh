@@ -56,8 +56,21 @@ verdict_of() {  # verdict_of FILE deny|allow
   return "${PIPESTATUS[0]}"
 }
 
-verifier_lines() { ms_log_lines 2>/dev/null | grep -cE 'bounceseal-verify\[[0-9]+\]: verdict=' || true; }
-verifier_line_count_above() { [ "$(verifier_lines)" -gt "$1" ]; }
+# Other instances share the log listener: lines of this run are found by
+# what only this run writes (a bounce's Message-ID made unique below).
+verifier_lines() { ms_log_lines 2>/dev/null | grep -cE "bounceseal-verify\[[0-9]+\]: verdict=$1" || true; }
+verifier_line_count_above() { [ "$(verifier_lines "$1")" -gt "$2" ]; }
+
+# unique_id FILE ID: the bounce with its own Message-ID replaced by <ID>, so
+# that the verifier's log line of its delivery can be told from others'.
+unique_id() {
+  awk -v id="$2" 'BEGIN { hdr = 1 }
+    hdr && /^$/ { hdr = 0 }
+    hdr && tolower($0) ~ /^message-id:/ { skip = 1; next }
+    hdr && skip && /^[ \t]/ { next }
+    { skip = 0; print }
+    NR == 1 { print "Message-ID: <" id ">" }' "$1"
+}
 
 # procmail as sendmail's local mailer runs it for alice (the harness passes
 # its tree with -a), with SENDER as the envelope sender.
@@ -74,16 +87,16 @@ sender_of() {  # the envelope sender the bounce's Return-Path names ("" for <>)
 
 # 2. Every attack, on real procmail with the shipped recipe.
 quarantined_by_procmail() {  # NAME REASON POLICY
-  local file=$work/$1.bounce line status inbox quarantine lines
+  local file=$work/$1.bounce line status inbox quarantine id=$1.$MS_RUN_ID@attack.test
   line=$(verdict_of "$file" "$3"); status=$?
   [ "$status" = 1 ] && [[ $line == "verdict: fail ($2)"* ]] || { echo "    verifier: exit $status, $line"; return 1; }
-  inbox=$(ms_count bs-alice) quarantine=$(ms_count bs-alice .Quarantine) lines=$(verifier_lines)
-  deliver "$(sender_of "$file")" "$file" || { echo "    procmail exited $?"; return 1; }
+  unique_id "$file" "$id" > "$work/$1.delivered"
+  inbox=$(ms_count bs-alice) quarantine=$(ms_count bs-alice .Quarantine)
+  deliver "$(sender_of "$file")" "$work/$1.delivered" || { echo "    procmail exited $?"; return 1; }
   [ "$(ms_count bs-alice .Quarantine)" -eq $((quarantine + 1)) ] && [ "$(ms_count bs-alice)" -eq "$inbox" ] ||
     { echo "    not quarantined: inbox $(ms_count bs-alice), quarantine $(ms_count bs-alice .Quarantine)"; return 1; }
   [ -z "$(ms_log_file)" ] && return 0  # no readable log: the folder has to do
-  ms_waitfor 10 verifier_line_count_above "$lines" &&
-    ms_log_lines | grep -E 'bounceseal-verify\[[0-9]+\]: verdict=' | tail -1 | grep -q "verdict=fail reason=$2 " ||
+  ms_wait_log "bounceseal-verify\[[0-9]+\]: verdict=fail reason=$2 .*bounce-id=<${id//./\\.}>" 10 ||
     { echo "    the verifier's log line of the delivery does not say fail $2"; return 1; }
 }
 
@@ -97,14 +110,14 @@ printf '[milter]\nInternalHosts = 192.0.2.0/24\n' > "$MS_DIR/external.conf"
 ms_stop_pid "$SS_MILTER_PID" 15 && ss_start_milter -c "$MS_DIR/external.conf" || give_up "the milter did not restart"
 
 backscatter_quarantined() {  # NAME REASON: sendmail bounces the spam to alice
-  local before lines
-  before=$(ms_count bs-alice .Quarantine) lines=$(verifier_lines)
+  local before lines pattern="fail reason=$2 kind=bounce .*where=\"part 3 \\(message/rfc822\\)\""
+  before=$(ms_count bs-alice .Quarantine) lines=$(verifier_lines "$pattern")
   ms_send "$alice" "ghost-$1@$MS_DOMAIN" "@$work/$1.spam" > /dev/null &&
     ms_wait_maildir bs-alice $((before + 1)) 30 .Quarantine || return 1
   [ -z "$(ms_log_file)" ] && return 0
-  ms_waitfor 10 verifier_line_count_above "$lines" &&
-    ms_log_lines | grep -E 'bounceseal-verify\[[0-9]+\]: verdict=' | tail -1 |
-      grep -qE "verdict=fail reason=$2 kind=bounce .*where=\"part 3 \(message/rfc822\)\""
+  # sendmail names the DSN itself: a new line of this kind is ours (another
+  # instance's can only make this check weaker, never fail it).
+  ms_waitfor 10 verifier_line_count_above "$pattern" "$lines"
 }
 for a in genuine_attached genuine_pasted genuine_pasted_quoted copy_of_copy feedback_part_in_copy \
          feedback_report_type_copy calendar_spam lookalike_part_after_pair; do
