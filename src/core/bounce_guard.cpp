@@ -32,7 +32,7 @@
 namespace bounceseal::bounce_detail {
 namespace {
 
-// Fixed ceilings, whatever the configuration says (docs/VERIFY.md 4).
+// Fixed ceilings, whatever the configuration says (docs/VERIFY.md 7).
 constexpr std::size_t kMaxContentTypeFields = 10000;
 constexpr std::size_t kMaxBoundaryWork = std::size_t{1} << 28;  // bytes compared, at most
 

@@ -31,7 +31,7 @@ namespace bounceseal::bounce_detail {
 
 // ---- bounce_guard.cpp
 
-// Header fields GMime may build from one text, at most (docs/VERIFY.md 4).
+// Header fields GMime may build from one text, at most (docs/VERIFY.md 7).
 inline constexpr std::size_t kMaxHeaderFields = 100000;
 
 // Counts, in one pass and without allocating per line, what GMime would

@@ -48,7 +48,7 @@ const std::map<std::string, std::string> kExceptions = {
 };
 
 // Files whose verdict the trust boundary decides otherwise than the row's
-// family and return style suggest (docs/VERIFY.md 2, "Shapes that look
+// family and return style suggest (docs/VERIFY.md 5, "Shapes that look
 // like exceptions"); checked both ways like kExceptions.
 struct Expected {
     MessageKind kind;

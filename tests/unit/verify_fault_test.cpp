@@ -1,7 +1,7 @@
 // verify_fault_test.cpp - black-box tests of bounceseal-verify when its own
 // world goes wrong rather than the bounce: out of memory (RLIMIT_AS), a
 // bounce cut off in transit, standard input or output closed, the reader of
-// --filter output going away. The promise under test (docs/VERIFY.md 5):
+// --filter output going away. The promise under test (docs/VERIFY.md 9):
 // its own trouble gives exit 75 so that procmail keeps the mail, never 1
 // (which a recipe turns into quarantine or a discard) and never a death by
 // a signal. Configuration and keyring faults are in verify_binary_test.cpp.

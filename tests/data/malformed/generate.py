@@ -18,7 +18,7 @@ what the program under test must answer:
 Bounces return the genuine sealed original wherever the hostile structure
 leaves it readable, so "pass" is the correct judgement there and a
 robustness fix cannot hide behind "malformed". Cases over a documented
-limit (docs/VERIFY.md section 4) must fail as malformed.
+limit (docs/VERIFY.md section 7) must fail as malformed.
 
 Python 3 standard library only; nothing here runs the programs, and the
 50 MB case is why this runs at test time instead of being committed.
