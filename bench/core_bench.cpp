@@ -124,7 +124,7 @@ const BounceCase& bounce_case(const std::string& name) {
     options.now = kSealTime;
     const bs::SealPlan plan = bs::plan_seal(m.headers, m.body, bb::kSender, seal_key(), options);
     c->bounce = bb::wrap_in_dsn(bs::apply_seal_plan(m.headers, m.body, plan, m.eol));
-    c->keyring.add(seal_key().selector, seal_key().key.public_key());
+    c->keyring.add(seal_key().domain, seal_key().selector, seal_key().key.public_key());
     c->policy.recipients = {std::string(bb::kSender)};
     const bs::Decision d = bs::decide(c->bounce, c->keyring, c->policy, {}, kSealTime + 60);
     if (d.judgement.verdict != bs::Verdict::pass)

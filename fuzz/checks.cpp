@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "bounce_template.hpp"
 #include "bounceseal/bounce.hpp"
 #include "bounceseal/config.hpp"
 #include "bounceseal/error.hpp"
@@ -40,7 +41,7 @@ const SealKey& seal_key() {
 const Keyring& keyring() {
     static const Keyring ring = [] {
         Keyring r;
-        r.add(kSelector, seal_key().key.public_key());
+        r.add(kDomain, kSelector, seal_key().key.public_key());
         return r;
     }();
     return ring;
@@ -87,7 +88,98 @@ const char* mode_name(SealMode m) {
     return "?";
 }
 
+// What an MTA returns as the forger's message: its own Received line on
+// top, then the spam's header (no Bounce-Seal field); the layouts add the
+// Content-Type. The weak header (no field of a message's header at all)
+// is used where the MTA's part holds the copy whole: there it must be the
+// copy's header all the same.
+constexpr const char* kCopyHeader =
+    "Received: from spam.example (spam.example [192.0.2.66]) by mx.remote.example;\n"
+    "\tMon, 18 Nov 2026 09:59:30 +0000\n"
+    "From: alice@example.test\nTo: victim@spam-target.example\nSubject: offer\n"
+    "Date: Mon, 18 Nov 2026 09:59:00 +0000\nMessage-ID: <fuzz@spam.example>\nMIME-Version: 1.0\n";
+constexpr const char* kWeakHeader = "X-Campaign: 42\n";
+constexpr const char* kCopyBoundary = "=_forger_copy_boundary";
+constexpr int kLayouts = 3;
+
+// The boundaries a template declares (boundary="..."), which the forger's
+// bytes must not be able to close: they are the MTA's structure.
+std::vector<std::string> declared_boundaries(std::string_view tmpl) {
+    std::vector<std::string> out;
+    constexpr std::string_view key = "boundary=\"";
+    for (std::size_t at = tmpl.find(key); at != std::string_view::npos; at = tmpl.find(key, at + 1)) {
+        std::size_t begin = at + key.size(), end = tmpl.find('"', begin);
+        if (end != std::string_view::npos) out.emplace_back(tmpl.substr(begin, end - begin));
+    }
+    out.emplace_back(kCopyBoundary);
+    return out;
+}
+
+// The forger's bytes with every line that would be a delimiter of an outer
+// boundary indented: he writes below the copy's top, not the MTA's parts
+// or the copy's own top-level structure.
+std::string confined(std::string_view bytes, const std::vector<std::string>& outer) {
+    std::string out;
+    out.reserve(bytes.size() + 16);
+    std::size_t pos = 0;
+    while (pos <= bytes.size()) {
+        std::size_t nl = bytes.find('\n', pos);
+        std::string_view line = bytes.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+        for (const auto& b : outer)
+            if (line.size() >= b.size() + 2 && line.starts_with("--") && line.substr(2, b.size()) == b) {
+                out += ' ';
+                break;
+            }
+        out += line;
+        if (nl == std::string_view::npos) break;
+        out += '\n';
+        pos = nl + 1;
+    }
+    return out;
+}
+
 }  // namespace
+
+std::string returned_bounce(std::string_view input) {
+    using bounceseal::testing::kBounceTemplateCount;
+    using bounceseal::testing::kBounceTemplates;
+    const auto byte = [&](std::size_t i) { return i < input.size() ? static_cast<unsigned char>(input[i]) : 0u; };
+    const bounceseal::testing::BounceTemplate& t = kBounceTemplates[byte(0) % kBounceTemplateCount];
+    const int layout = static_cast<int>(byte(1) % (2 * kLayouts));
+    std::string tmpl = t.text;
+    // A header part carrying the body too (as OpenSMTPD's): the forger's
+    // bytes must reach the verifier.
+    for (std::size_t at; (at = tmpl.find("{{original-headers")) != std::string::npos;) tmpl.replace(at, 18, "{{original");
+    const std::string forger = confined(input.substr(std::min<std::size_t>(2, input.size())), declared_boundaries(tmpl));
+    const std::string header = t.anchored && layout >= kLayouts ? kWeakHeader : kCopyHeader;
+    const std::string b = kCopyBoundary;
+    std::string copy;
+    switch (layout % kLayouts) {
+    case 0:  // the forger's bytes are the copy's text
+        copy = header + "Content-Type: text/plain\n\n" + forger;
+        break;
+    case 1:  // ... a message attached to it
+        copy = header + "Content-Type: multipart/mixed; boundary=\"" + b + "\"\n\n--" + b +
+               "\nContent-Type: text/plain\n\nSee the attachment.\n--" + b + "\nContent-Type: message/rfc822\n\n" +
+               forger + "\n--" + b + "--\n";
+        break;
+    default:  // ... one top-level part of it, header and all, and a fixed one after it
+        copy = header + "Content-Type: multipart/mixed; boundary=\"" + b + "\"\n\n--" + b + "\n" + forger + "\n--" + b +
+               "\nContent-Type: text/plain\n\nCheap watches.\n--" + b + "--\n";
+        break;
+    }
+    return bounceseal::testing::fill_template(tmpl, copy);
+}
+
+void check_returned(std::string_view input) {
+    const std::string bounce = returned_bounce(input);
+    Decision d;
+    refuses_only([&] { d = decide(bounce, keyring(), policy(), BounceLimits{}, kNow); }, {}, "decide");
+    if (d.judgement.verdict != Verdict::fail)
+        violation(std::string("a bounce returning a copy without a seal of its own got ") +
+                  verdict_name(d.judgement.verdict) + " (" + kind_name(d.kind) + ") from " + d.where +
+                  steps_of(d.steps));
+}
 
 void check_decide(std::string_view input) {
     Decision d;
@@ -201,6 +293,7 @@ bool run_check(std::string_view target, std::string_view input) {
     else if (target == "seal") check_seal(input);
     else if (target == "record") check_record(input);
     else if (target == "config") check_config(input);
+    else if (target == "returned") check_returned(input);
     else return false;
     return true;
 }

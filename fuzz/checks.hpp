@@ -42,8 +42,24 @@ void check_record(std::string_view input);
 // settings that parse are rendered by render_settings and parse back equal.
 void check_config(std::string_view input);
 
+// (e) The returned copy is the forger's (docs/VERIFY.md 1). The input picks
+// one of the project's bounce templates (tests/data/bounces, built in: the
+// MTA's layers, which stay as the MTA wrote them) and how the copy holds
+// it, and is everything of the returned copy below its own header: a copy
+// whose header is fixed and carries no seal, and whose top-level parts can
+// hold no seal part pair (the input is at most one of them, and a fixed
+// part follows it). Genuine sealed messages, seal fields and seal parts
+// anywhere in the input must not help: decide() must say fail, never pass,
+// pass-headers-only or none. Input: byte 0 the template, byte 1 the
+// layout, the rest the forger's bytes.
+void check_returned(std::string_view input);
+
+// The bounce check_returned() judges for `input`: for the seeds
+// (make_seeds.cpp) and for reproducing a finding by hand.
+std::string returned_bounce(std::string_view input);
+
 // The target names scripts/fuzz and the regression test use, in order.
-inline constexpr std::string_view kTargets[] = {"decide", "seal", "record", "config"};
+inline constexpr std::string_view kTargets[] = {"decide", "seal", "record", "config", "returned"};
 
 // Runs the check of `target` (one of kTargets); false for an unknown name.
 bool run_check(std::string_view target, std::string_view input);

@@ -1,26 +1,32 @@
-// make_seeds.cpp - writes the generated part of the fuzz seed corpus: every
-// bounce template of tests/data/bounces filled with the unit tests' sealed
-// original (SealMode wrap and the default mode, LF and CRLF), so that
-// fuzz_decide starts from bounces whose seals verify with its keyring and
-// reaches every judging path, not just "no seal". Run by
-// `scripts/fuzz --seeds`; the output is committed under fuzz/corpus/decide.
-// It reuses the unit tests' fixtures (tests/unit/bounce_support.hpp) and
-// does not fuzz anything itself.
+// make_seeds.cpp - writes the generated part of the fuzz seed corpus:
+//   - decide: every bounce template of tests/data/bounces filled with the
+//     unit tests' sealed original (SealMode wrap and the default mode, LF
+//     and CRLF), so that fuzz_decide starts from bounces whose seals verify
+//     with its keyring and reaches every judging path, not just "no seal";
+//   - returned: for every template built into fuzz_returned and each of its
+//     three layouts, one of the forger's payloads (genuine sealed messages
+//     of alice's pasted, attached, quoted, bounced, her seal parts alone:
+//     tests/unit/attacks.hpp), so that the property starts from inputs full
+//     of seals that verify.
+// Run by `scripts/fuzz --seeds`; the output is committed under
+// fuzz/corpus/decide and fuzz/corpus/returned. Nothing comes from the
+// shared corpus. It reuses the unit tests' fixtures and does not fuzz.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "attacks.hpp"
 #include "bounce_support.hpp"
 
 int main(int argc, char** argv) {
     namespace fs = std::filesystem;
     using namespace bounceseal::testing;
-    if (argc != 3) {
-        std::fprintf(stderr, "usage: make_seeds TEMPLATE_DIR OUT_DIR\n");
+    if (argc != 4) {
+        std::fprintf(stderr, "usage: make_seeds TEMPLATE_DIR DECIDE_OUT_DIR RETURNED_OUT_DIR\n");
         return 2;
     }
-    const fs::path templates = argv[1], out = argv[2];
+    const fs::path templates = argv[1], out = argv[2], returned = argv[3];
     fs::create_directories(out);
     bounceseal::SealOptions plain;  // the default mode: header only on a single part
     const std::string wrapped = sealed_original(), header = sealed_original(plain);
@@ -44,5 +50,20 @@ int main(int argc, char** argv) {
         }
     }
     std::printf("%d seeds written to %s\n", written, out.c_str());
+    fs::create_directories(returned);
+    const std::vector<std::string> payloads = forger_payloads(test_genuine());
+    int returned_written = 0;
+    for (std::size_t t = 0; t < kBounceTemplateCount; ++t) {
+        for (int layout = 0; layout < 3; ++layout) {
+            // The weak header (layouts 3-5) where the part holds the copy whole.
+            const int l = kBounceTemplates[t].anchored && layout == 2 ? 5 : layout;
+            const std::string& payload = payloads[(t * 3 + static_cast<std::size_t>(layout)) % payloads.size()];
+            std::ofstream f(returned / (std::string(kBounceTemplates[t].name) + "-" + std::to_string(l) + ".bin"),
+                            std::ios::binary);
+            f << static_cast<char>(t) << static_cast<char>(l) << payload;
+            ++returned_written;
+        }
+    }
+    std::printf("%d seeds written to %s\n", returned_written, returned.c_str());
     return 0;
 }

@@ -1,11 +1,14 @@
 // verify.hpp - finding seals in a message and judging them.
 //
 // find_seals() looks at one message (a sealed message, or the copy of one
-// that a bounce returned) and collects both carriers: Bounce-Seal header
-// fields and MAC/signature part pairs, plus the body hash recomputed over the
-// body in chief when the seal parts came back. judge() then checks one such
-// copy against the keyring and the policy and gives one verdict with one
-// reason. Neither knows what a bounce is: bounce.hpp finds the copies.
+// that a bounce returned) and collects both carriers, from that message's
+// own top only: the Bounce-Seal fields of its own header and the
+// well-formed seal part pairs among its top-level parts (body_in_chief.hpp),
+// plus the body hash recomputed over the body in chief when a pair came
+// back. Seals of messages nested inside it are never looked at. judge()
+// then checks one such message against the keyring and the policy and
+// gives one verdict with one reason. Neither knows what a bounce is:
+// bounce.hpp finds the returned copy.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +31,10 @@ struct PartSeal {
     SignaturePart signature;
 };
 
+// Seal fields, and seal part pairs, looked at in one message; a message
+// with more is malformed (a cohort chain has a few, one per signer).
+inline constexpr std::size_t kMaxSeals = 16;
+
 struct FoundSeals {
     std::vector<HeaderSeal> headers;
     std::vector<PartSeal> parts;
@@ -37,7 +44,8 @@ struct FoundSeals {
     std::optional<Bytes> whole_body_hash;  // over the whole body, for header seals without parts of their signer
     std::string manifest;                  // body hash manifest, when computed
     std::optional<std::string> message_id; // of the copy, raw
-    bool empty() const { return headers.empty() && parts.empty() && malformed == 0; }
+    bool over_limit = false;               // more than kMaxSeals fields or pairs: malformed
+    bool empty() const { return headers.empty() && parts.empty() && malformed == 0 && !over_limit; }
 };
 
 // Collects the seals of `message`. Body hashing obeys `limits`; a tree over

@@ -13,7 +13,8 @@
 # /etc/hosts and nsswitch.conf, so it never asks a DNS server and never
 # stalls on an unqualified host name), on 127.0.0.1 only, with up to two
 # milters, delivering through the real procmail into Maildirs of test users
-# whose recipe pipes bounces to a verifier command. It captures syslog into
+# whose recipe (the shipped conf/procmailrc.example) pipes every message to a
+# verifier command. It captures syslog into
 # a file when the machine has no /dev/log.
 # What it does not: touch the machine's own MTA (/etc/mail, its queue, port
 # 25), send anything off the machine, or touch users other than the bs-*
@@ -27,7 +28,8 @@
 #   MS_HELO [client.example.test] name swaks greets with
 #   MS_VERIFIER [] verifier command for the users' recipe, e.g.
 #       "/path/bounceseal-verify --config /path/verify.conf"; the recipe
-#       appends "-r <user's address>". Needed before ms_add_user.
+#       (conf/procmailrc.example) appends "-r <user's address>" and runs it
+#       on every message. Needed before ms_add_user.
 # Settings read by ms_render_cf (may change between stop and start):
 #   MS_MILTER_SOCK [] first milter, e.g. unix:$MS_DIR/milter.sock; none if empty
 #   MS_MILTER_FLAGS [T]  MS_MILTER_TIMEOUTS [C:10s;S:30s;R:30s;E:1m]
@@ -323,15 +325,21 @@ ms_count() {
   { find "$d/new" "$d/cur" -maxdepth 1 -type f 2>/dev/null || true; } | wc -l
 }
 
-# ms__render_rc TEMPLATE USER OUT: fills in the recipe template (bash
-# substitution, so any characters in the verifier command are taken as is).
+# ms__render_rc USER OUT: the shipped recipe, conf/procmailrc.example (its
+# recipe (a)), with the harness's verifier command as VERIFY, the user's
+# address as ME and a procmail log; nothing else of it changes, so the tests
+# run what an administrator installs. Bash substitution: any characters in
+# the verifier command are taken as they are.
 ms__render_rc() {
-  local t
-  t=$(<"$1")
+  local t verify_line='VERIFY=/usr/bin/bounceseal-verify' me_line='ME=alice@example.org'
+  t=$(<"$MS_LIBDIR/../../conf/procmailrc.example")
+  [[ $t == *"$verify_line"* && $t == *"$me_line"* && $t == *$'\nSHELL=/bin/sh\n'* ]] \
+    || ms__die "conf/procmailrc.example lacks its VERIFY=, ME= or SHELL= line"
   # Quoted replacements: bash 5.2 would otherwise expand "&" in them.
-  t=${t//@VERIFIER@/"$MS_VERIFIER"}
-  t=${t//@ADDRESS@/"$(ms_addr "$2")"}
-  printf '%s\n' "$t" > "$3"
+  t=${t/"$verify_line"/"VERIFY=\"$MS_VERIFIER\""}
+  t=${t/"$me_line"/"ME=$(ms_addr "$1")"}
+  t=${t/$'\nSHELL=/bin/sh\n'/$'\nSHELL=/bin/sh\nLOGFILE=$HOME/procmail.log\nLOGABSTRACT=all\n'}
+  printf '%s\n' "$t" > "$2"
 }
 
 # ms_add_user NAME [--plain]: makes sure the system test user NAME exists
@@ -394,7 +402,7 @@ EOF
     # shellcheck disable=SC2016  # procmail variables, written literally
     printf 'SHELL=/bin/sh\nLOGFILE=$HOME/procmail.log\nDEFAULT=$HOME/Maildir/\n' > "$home/.procmailrc"
   else
-    ms__render_rc "$MS_LIBDIR/procmailrc.in" "$name" "$home/.procmailrc"
+    ms__render_rc "$name" "$home/.procmailrc"
   fi
   # procmail ignores a recipe that is group/world-writable or owned by others.
   chown "$name:$grp" "$home/.procmailrc"; chmod 0644 "$home/.procmailrc"

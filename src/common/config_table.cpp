@@ -234,7 +234,10 @@ std::vector<KeyRule> make_table() {
         rule<&V::keyring>({
             .name = "Keyring", .type = ValueType::path, .default_text = "/etc/bounceseal/keys",
             .description = "Directory of the trusted public keys, one file SELECTOR.pub "
-                "(PEM) per key. A seal whose selector has no key here does not verify.",
+                "per key: a \"Domain:\" line naming the one signer domain the key vouches "
+                "for, then the PEM key (bounceseal-keygen writes both). A seal whose "
+                "selector has no key here, or whose key vouches for another domain, does "
+                "not verify. Read only when a message needs a key.",
         }),
         rule<&V::max_age>({
             .name = "MaxAge", .type = ValueType::duration, .default_text = "10d",

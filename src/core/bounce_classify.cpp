@@ -1,13 +1,15 @@
 // bounce_classify.cpp - is a message a bounce, a delay notice, an
 // auto-reply, a feedback report, or ordinary mail?
 //
-// Evidence comes from the header (null envelope sender, MAILER-DAEMON or
-// postmaster as From, bounce subjects, Auto-Submitted), from the MIME
-// structure (multipart/report and its delivery-status part) and from the
-// first text a reader sees (the phrases of non-standard NDRs). The phrase
-// lists are the one place that knows MTAs by their wording; finding the
-// returned copies does not depend on them. This file does not look for the
-// copies and does not judge seals.
+// Evidence comes from the MTA's layers only, as bounce_layers.cpp gathered
+// them into an MtaView: the bounce's own header (null envelope sender,
+// MAILER-DAEMON or postmaster as From, bounce subjects, Auto-Submitted), its
+// own report structure (multipart/report, its delivery-status part) and its
+// own first text up to where the returned copy starts (the phrases of
+// non-standard NDRs). classify() holds no GMime object: it cannot look into
+// the returned copy, which in backscatter is the forger's. The phrase lists
+// are the one place that knows MTAs by their wording; finding the returned
+// copy does not depend on them. This file does not judge seals.
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -107,18 +109,6 @@ std::string trim(std::string_view s) {
     return std::string(s);
 }
 
-// The facts of a top-level header block, however it was read.
-struct HeaderFacts {
-    std::optional<std::string> envelope;  // the mbox "From " line's sender
-    std::vector<std::string> return_paths;
-    std::string from;     // decoded, lower case
-    std::string subject;  // decoded, lower case
-    std::string report_type;
-    std::string auto_submitted;  // lower case
-    bool autoreply_field = false;  // X-Autoreply, X-Autorespond, Precedence: auto_reply
-    bool own_seal = false;         // a Bounce-Seal field that parses
-};
-
 void add_field(HeaderFacts& f, std::string_view name, const std::string& value) {
     if (iequals(name, "Return-Path")) {
         f.return_paths.push_back(trim(value));
@@ -137,12 +127,7 @@ void add_field(HeaderFacts& f, std::string_view name, const std::string& value) 
         const char* rt = ct ? g_mime_content_type_get_parameter(ct.get(), "report-type") : nullptr;
         if (rt != nullptr) f.report_type = ascii_lower(rt);
     } else if (iequals(name, kHeaderName)) {
-        try {
-            parse_header_value(value);
-            f.own_seal = true;
-        } catch (const Error&) {
-            // Junk under our field name proves nothing either way.
-        }
+        f.seal_field = true;  // proves nothing until it verifies (bounce_decide.cpp)
     }
 }
 
@@ -161,10 +146,6 @@ bool is_null_address(std::string a) {
     return local == "mailer-daemon" || local == "mailer_daemon";
 }
 
-bool null_sender(const HeaderFacts& f) {
-    if (f.envelope && is_null_address(*f.envelope)) return true;
-    return std::any_of(f.return_paths.begin(), f.return_paths.end(), is_null_address);
-}
 
 bool mailer_from(const HeaderFacts& f) {
     static constexpr std::array kMailers = {
@@ -185,10 +166,11 @@ bool robot_from(const HeaderFacts& f) {
     return any_in(local, kRobots);
 }
 
+// A bounce subject counts only from an automatic sender: people write
+// "delivery failed" too, and a person's reply to a bounce, or forward of
+// one, is a person's message.
 bool subject_says_bounce(const HeaderFacts& f, bool automatic) {
-    if (!any_in(f.subject, kBounceSubjects) && !any_in(f.subject, kDelaySubjects)) return false;
-    // A person's reply to a bounce is a person's message.
-    return automatic || !f.subject.starts_with("re:");
+    return automatic && (any_in(f.subject, kBounceSubjects) || any_in(f.subject, kDelaySubjects));
 }
 
 bool auto_reply(const HeaderFacts& f) {
@@ -197,116 +179,106 @@ bool auto_reply(const HeaderFacts& f) {
                        [&](const char* s) { return f.subject.starts_with(s); });
 }
 
-HeaderFacts facts_of(GMimeMessage* message, std::string_view raw) {
+Classification bounce(std::string why, bool delay = false) {
+    return Classification{delay ? MessageKind::delay : MessageKind::bounce, std::move(why)};
+}
+
+Classification dsn_kind(const MtaView& v) {
+    if (v.delayed && !v.failed) return bounce("delivery status notification, Action: delayed", true);
+    return bounce(std::string("delivery status notification") + (v.failed ? ", Action: failed" : ""));
+}
+
+}  // namespace
+
+bool null_sender(const HeaderFacts& f) {
+    if (f.envelope && is_null_address(*f.envelope)) return true;
+    return std::any_of(f.return_paths.begin(), f.return_paths.end(), is_null_address);
+}
+
+HeaderFacts header_facts(GMimeMessage* root, std::string_view raw) {
     HeaderFacts f;
     read_envelope(f, raw);
-    GMimeHeaderList* list = g_mime_object_get_header_list(GMIME_OBJECT(message));
+    GMimeHeaderList* list = g_mime_object_get_header_list(GMIME_OBJECT(root));
     int n = list ? g_mime_header_list_get_count(list) : 0;
     for (int i = 0; i < n; ++i) {
         GMimeHeader* h = g_mime_header_list_get_header_at(list, i);
         const char* v = g_mime_header_get_raw_value(h);
         add_field(f, g_mime_header_get_name(h), v ? v : "");
     }
+    // GMime keeps the message's own Content-Type with its top-level part.
+    if (GMimeObject* top = g_mime_message_get_mime_part(root))
+        if (auto ct = raw_header(top, "Content-Type")) add_field(f, "Content-Type", *ct);
     return f;
 }
 
-// What the MIME structure says: report parts and the recipients' actions.
-struct StructureFacts {
-    bool delivery_status = false;
-    bool feedback = false;
-    bool disposition = false;
-    bool returned_part = false;  // message/rfc822, text/rfc822-headers, ...
-    bool failed = false;         // some recipient's Action: failed
-    bool delayed = false;        // some recipient's Action: delayed
-    std::string first_text;      // what a reader sees first, decoded, lower case
-};
-
-void read_actions(GMimeObject* part, StructureFacts& s) {
-    auto text = decoded_content(part, 64 * 1024);
-    if (!text) return;
-    std::string lower = ascii_lower(*text);
-    for (std::size_t pos = 0; (pos = lower.find("action:", pos)) != std::string::npos; pos += 7) {
-        if (pos != 0 && lower[pos - 1] != '\n') continue;
-        std::string_view rest = std::string_view(lower).substr(pos + 7, 16);
-        if (rest.find("failed") != std::string_view::npos) s.failed = true;
-        if (rest.find("delayed") != std::string_view::npos) s.delayed = true;
-    }
+HeaderFacts header_facts_of_text(std::string_view raw) {
+    constexpr std::size_t kHeaderWindow = 256 * 1024;  // a header block is far smaller
+    HeaderFacts h;
+    read_envelope(h, raw);
+    mime_init();
+    SplitMessage m = split_message(raw.substr(0, std::min(raw.size(), kHeaderWindow)));
+    for (const auto& f : m.headers) add_field(h, f.name, f.value);
+    return h;
 }
 
-void look_at(GMimeObject* obj, StructureFacts& s, std::size_t depth, std::size_t& budget) {
-    if (obj == nullptr || depth > 6 || budget == 0) return;
-    --budget;
-    std::string type = mime_type_of(obj);
-    if (GMIME_IS_MULTIPART(obj)) {
-        GMimeMultipart* mp = GMIME_MULTIPART(obj);
-        const char* rt = g_mime_content_type_get_parameter(g_mime_object_get_content_type(obj), "report-type");
-        std::string report = rt ? ascii_lower(rt) : "";
-        if (report == "delivery-status" || report == "global-delivery-status") s.delivery_status = true;
-        if (report == "feedback-report") s.feedback = true;
-        if (report == "disposition-notification") s.disposition = true;
-        if (s.first_text.empty()) {
-            const char* pro = g_mime_multipart_get_prologue(mp);
-            if (pro != nullptr && std::strchr(pro, '\n') != nullptr)
-                s.first_text = ascii_lower(std::string_view(pro).substr(0, 64 * 1024));
-        }
-        int n = g_mime_multipart_get_count(mp);
-        for (int i = 0; i < n; ++i) look_at(g_mime_multipart_get_part(mp, i), s, depth + 1, budget);
-    } else if (GMIME_IS_MESSAGE_PART(obj)) {
-        s.returned_part = true;
-        // A forwarded or wrapped bounce is still a bounce: look inside.
-        GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
-        if (inner != nullptr) look_at(g_mime_message_get_mime_part(inner), s, depth + 1, budget);
-    } else if (type == "message/delivery-status" || type == "message/global-delivery-status") {
-        s.delivery_status = true;
-        read_actions(obj, s);
-    } else if (type == "message/feedback-report") {
-        s.feedback = true;
-    } else if (type == "message/disposition-notification") {
-        s.disposition = true;
-    } else if (type == "text/rfc822-headers" || type == "text/rfc822-header" || type == "message/global-headers" ||
-               type == "message/partial") {
-        s.returned_part = true;
-    } else if (s.first_text.empty() && type.starts_with("text/") && type != "text/html") {
-        if (auto text = decoded_content(obj, 64 * 1024)) s.first_text = ascii_lower(*text);
-    }
-}
-
-Classification decide_kind(const HeaderFacts& h, const StructureFacts& s, bool inline_copy) {
+Classification classify(const MtaView& v, bool sealed_mail) {
+    const HeaderFacts& h = v.header;
     const bool null = null_sender(h);
     const bool mailer = mailer_from(h);
     const bool automatic = null || mailer || robot_from(h) ||
                            (!h.auto_submitted.empty() && !h.auto_submitted.starts_with("no"));
+    const bool dsn = h.report_type == "delivery-status" || h.report_type == "global-delivery-status" ||
+                     v.delivery_status;
+    const bool bounce_subject = subject_says_bounce(h, automatic);
+    const bool ndr_words = any_in(v.leading_text, kBounceText);
     const bool delay_subject = any_in(h.subject, kDelaySubjects);
-    auto bounce = [&](std::string why, bool delay = false) {
-        return Classification{delay ? MessageKind::delay : MessageKind::bounce, std::move(why)};
-    };
-    // Our milter never seals mail with a null sender, so a null-sender
-    // message with a seal on top is a forgery dressed as sealed mail.
-    if (h.own_seal && !null) return {MessageKind::ordinary, "carries its own Bounce-Seal field: sealed mail, not a bounce"};
-    if (h.report_type == "feedback-report" || s.feedback) return {MessageKind::feedback_report, "feedback report (RFC 5965)"};
-    if (h.report_type == "delivery-status" || h.report_type == "global-delivery-status" || s.delivery_status) {
-        if (s.delayed && !s.failed) return bounce("delivery status notification, Action: delayed", true);
-        return bounce(std::string("delivery status notification") + (s.failed ? ", Action: failed" : ""));
+    // Our milter never seals null-sender mail: a seal on top of one is
+    // copied, and proves nothing.
+    if (sealed_mail && !null)
+        return {MessageKind::ordinary, "its own Bounce-Seal field verifies: sealed mail of ours, not a bounce"};
+    // A null sender with the MTA's own evidence of a bounce outranks any
+    // label of another report kind: a bounce carries someone else's
+    // message, whose parts could otherwise lend it that label.
+    if (null && dsn) return dsn_kind(v);
+    if (null && (mailer || bounce_subject || ndr_words)) {
+        const char* why = mailer           ? "null sender, From: a mailer daemon or postmaster"
+                          : bounce_subject ? "null sender, subject of a non-delivery report"
+                                           : "null sender, in the words of a non-delivery report";
+        return bounce(why, delay_subject);
     }
-    if (h.report_type == "disposition-notification" || s.disposition)
+    if (h.report_type == "feedback-report" || v.feedback)
+        return {MessageKind::feedback_report, "feedback report (RFC 5965)"};
+    if (dsn) return dsn_kind(v);
+    if (h.report_type == "disposition-notification" || v.disposition)
         return {MessageKind::auto_reply, "disposition notification (read receipt)"};
-    if (subject_says_bounce(h, automatic)) return bounce("subject of a non-delivery report", delay_subject);
+    if (bounce_subject) return bounce("subject of a non-delivery report", delay_subject);
     if (mailer) return bounce("From: a mailer daemon or postmaster");
-    if (null && any_in(s.first_text, kBounceText)) return bounce("null sender, in the words of a non-delivery report");
-    if (automatic && any_in(s.first_text, kSesBounce)) return bounce("Amazon SES bounce notification");
+    if (automatic && any_in(v.leading_text, kSesBounce)) return bounce("Amazon SES bounce notification");
     if (auto_reply(h)) return {MessageKind::auto_reply, "auto-reply (RFC 3834 or vacation)"};
-    if (automatic && (s.returned_part || inline_copy)) return bounce("automatic message returning a copy of a message");
-    // RFC 5321 4.5.5 reserves the null sender for notifications; the ones
-    // that are not bounces were recognised above. Junk sent with a null
-    // sender must not escape judgement by avoiding the words of an NDR.
-    if (null) return bounce("null envelope sender, and not an auto-reply or report");
+    if (automatic && v.copy != CopyShape::none) return bounce("automatic message returning a copy of a message");
+    // RFC 5321 4.5.5 reserves the null sender for notifications, but
+    // newsletters and calendar systems use it too: a null sender alone,
+    // with nothing returned and no word of a bounce, is not a bounce. A
+    // forger cannot make a real bounce look like that: its words and the
+    // place of its copy are the MTA's.
+    if (null) return {MessageKind::ordinary, "null envelope sender, but no report, no bounce words, nothing returned"};
     return {MessageKind::ordinary, "no sign of an automatic notification"};
 }
 
-}  // namespace
+Classification classify_header_only(std::string_view raw) {
+    MtaView v;
+    v.header = header_facts_of_text(raw);
+    Classification c = classify(v, false);
+    c.why += " (judged by the header alone)";
+    return c;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && ascii_lower(a) == ascii_lower(b);
+}
+
+bool ends_with_ci(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
 }
 
 std::string mime_type_of(GMimeObject* obj) {
@@ -316,25 +288,12 @@ std::string mime_type_of(GMimeObject* obj) {
     return t ? ascii_lower(t.get()) : std::string("text/plain");
 }
 
-Classification classify(GMimeMessage* message, std::string_view raw) {
-    HeaderFacts h = facts_of(message, raw);
-    StructureFacts s;
-    std::size_t budget = 200;  // parts looked at: the evidence is near the top
-    look_at(g_mime_message_get_mime_part(message), s, 0, budget);
-    bool inline_copy = !find_inline_blocks(s.first_text, 1).empty();
-    return decide_kind(h, s, inline_copy);
-}
-
-Classification classify_header_only(std::string_view raw) {
-    constexpr std::size_t kHeaderWindow = 256 * 1024;  // a header block is far smaller
-    HeaderFacts h;
-    read_envelope(h, raw);
-    mime_init();
-    SplitMessage m = split_message(raw.substr(0, std::min(raw.size(), kHeaderWindow)));
-    for (const auto& f : m.headers) add_field(h, f.name, f.value);
-    Classification c = decide_kind(h, StructureFacts{}, false);
-    c.why += " (judged by the header alone)";
-    return c;
+std::optional<std::string> raw_header(GMimeObject* obj, const char* name) {
+    GMimeHeaderList* list = g_mime_object_get_header_list(obj);
+    GMimeHeader* h = list ? g_mime_header_list_get_header(list, name) : nullptr;
+    const char* v = h ? g_mime_header_get_raw_value(h) : nullptr;
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
 }
 
 }  // namespace bounceseal::bounce_detail

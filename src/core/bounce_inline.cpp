@@ -1,44 +1,46 @@
-// bounce_inline.cpp - finding copies of a message quoted inside a text:
-// qmail's "--- Below this line is a copy of the message.", Gmail's
-// "----- Original message -----", Office 365's "Original message headers:",
-// Exim, Lotus Notes, V5 sendmail, a forwarded bounce quoted with "> ", a
-// mailing list's indented copy, and every other such text.
+// bounce_inline.cpp - the copy of a message quoted inside a text: qmail's
+// "--- Below this line is a copy of the message.", Gmail's "----- Original
+// message -----", Office 365's "Original message headers:", Exim, Lotus
+// Notes, V5 sendmail, a mailing list's indented copy, and every other such
+// text.
 //
-// It does not look for marker lines. A copy starts where a header block
-// starts: a run of "Name: value" lines (after a quoting prefix of '>' and
-// white space) that holds a Bounce-Seal field, or enough of a message's
-// usual fields to be one. The block's own prefix is then stripped from it
-// and from the body lines that follow, up to where the quoted region or the
-// text ends (or an "End of message" line). Folded lines that lost their
-// leading white space are rejoined to the field before them. The result is
-// text for parse_message(); nothing here knows MIME.
+// It does not look for marker lines. The copy starts where the first header
+// block starts: a run of "Name: value" lines (after a quoting prefix of '>'
+// and white space) that holds a Bounce-Seal field or any field of a
+// message's own header (a trace field, From, Subject, ...; not the Content-*
+// fields a MIME part's header has too). One such field is enough:
+// the copy's header is the forger's, and a copy whose header went unseen
+// would let a block further down, pasted by him, be taken for it. The
+// block's own prefix is stripped from it and from the body lines that
+// follow, up to where the quoted region or the text ends (or an "End of
+// message" line). Header-like blocks further down are the copy's body,
+// never another copy. Folded lines that lost their leading white space are
+// rejoined to the field before them. The text is read line by line, without
+// a list of its lines. The result is text for parse_message(); nothing here
+// knows MIME.
 #include <algorithm>
 #include <array>
-#include <set>
 
 #include "bounce_internal.hpp"
 #include "bounceseal/encoding.hpp"
+#include "bounceseal/error.hpp"
 
 namespace bounceseal::bounce_detail {
 namespace {
 
-// Fields that only a message's own header carries: one of them (or Date
-// with From) makes a block of three fields a message header rather than a
-// bounce's summary ("To:", "Subject:", "Sent:").
+// The fields of a message's header, those only a message's own header
+// carries first.
 constexpr std::array kStrongFields = {
     "received",        "return-path",    "message-id",  "dkim-signature", "mime-version",
     "x-mailer",        "user-agent",     "delivered-to", "authentication-results",
     "x-received",      "received-spf",   "arc-seal",    "domainkey-signature", "bounce-seal",
 };
+// (Content-* fields are not among them: a MIME part's own header, which
+// the text of a bounce with broken boundaries shows, has only those.)
 constexpr std::array kMessageFields = {
     "from",     "to",         "cc",          "date",         "subject",
-    "reply-to", "sender",     "in-reply-to", "references",   "content-type",
-    "content-transfer-encoding",
+    "reply-to", "sender",     "in-reply-to", "references",
 };
-
-bool listed(std::string_view name, const auto& list) {
-    return std::find(std::begin(list), std::end(list), name) != std::end(list);
-}
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 
@@ -51,18 +53,30 @@ std::string_view rtrim(std::string_view s) {
     return s;
 }
 
-std::vector<std::string_view> split_lines(std::string_view text) {
-    std::vector<std::string_view> lines;
-    while (!text.empty()) {
-        std::size_t nl = text.find('\n');
-        std::string_view line = text.substr(0, nl);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        lines.push_back(line);
-        if (nl == std::string_view::npos) break;
-        text.remove_prefix(nl + 1);
+// The lines of a text, one at a time, without copying them.
+class Lines {
+public:
+    explicit Lines(std::string_view text) : text_(text) {}
+    bool done() const { return pos_ >= text_.size(); }
+    std::size_t offset() const { return pos_; }
+    std::size_t index() const { return index_; }
+    std::string_view peek() const {
+        std::size_t nl = text_.find('\n', pos_);
+        std::string_view l = text_.substr(pos_, nl == std::string_view::npos ? std::string_view::npos : nl - pos_);
+        if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+        return l;
     }
-    return lines;
-}
+    void next() {
+        std::size_t nl = text_.find('\n', pos_);
+        pos_ = nl == std::string_view::npos ? text_.size() : nl + 1;
+        ++index_;
+    }
+
+private:
+    std::string_view text_;
+    std::size_t pos_ = 0;
+    std::size_t index_ = 0;
+};
 
 // The quoting in front of a line: '>' and white space.
 std::size_t prefix_length(std::string_view line) {
@@ -103,63 +117,104 @@ bool ends_header(std::string_view s) {
         s.starts_with("|") || end_marker(s))
         return true;
     std::string_view t = rtrim(s);
-    bool sentence = t.find(' ') != std::string_view::npos && (t.ends_with('.') || t.ends_with(':'));
-    return sentence;
+    return t.find(' ') != std::string_view::npos && (t.ends_with('.') || t.ends_with(':'));
 }
 
-bool candidate(const std::set<std::string>& names) {
-    if (names.contains("bounce-seal")) return true;
-    std::size_t known = 0;
-    bool strong = false;
-    for (const auto& n : names) {
-        if (listed(n, kStrongFields)) {
-            ++known;
-            strong = true;
-        } else if (listed(n, kMessageFields)) {
-            ++known;
-        }
+// Which known fields a run of header lines holds: one bit per field of
+// the two lists, so that a run of a million made-up names costs nothing.
+struct Names {
+    std::uint32_t strong = 0;
+    std::uint32_t message = 0;
+
+    void add(std::string_view name) {
+        const std::string lower = ascii_lower(name.substr(0, 32));
+        for (std::size_t i = 0; i < kStrongFields.size(); ++i)
+            if (lower == kStrongFields[i]) strong |= 1u << i;
+        for (std::size_t i = 0; i < kMessageFields.size(); ++i)
+            if (lower == kMessageFields[i]) message |= 1u << i;
     }
-    if (names.contains("date") && names.contains("from")) strong = true;
-    return known >= 3 && strong;
-}
-
-struct HeaderRun {
-    std::vector<std::string> lines;
-    std::set<std::string> names;  // lower case
-    std::size_t end = 0;          // index of the first line after the run
-    bool repaired = false;
+    bool has(std::string_view field) const {
+        for (std::size_t i = 0; i < kStrongFields.size(); ++i)
+            if (field == kStrongFields[i]) return (strong >> i) & 1u;
+        for (std::size_t i = 0; i < kMessageFields.size(); ++i)
+            if (field == kMessageFields[i]) return (message >> i) & 1u;
+        return false;
+    }
+    bool candidate() const { return strong != 0 || message != 0; }
 };
 
-HeaderRun read_header_run(const std::vector<std::string_view>& lines, std::size_t first, std::string_view prefix) {
-    HeaderRun run;
-    std::size_t j = first;
-    for (; j < lines.size(); ++j) {
-        auto line = unquote(lines[j], prefix);
+// Reads the header run that starts at the cursor's line with `prefix`,
+// appending it (unquoted, repaired) to `out` when `out` is given. Leaves the
+// cursor on the first line after the run.
+Names read_header_run(Lines& lines, std::string_view prefix, std::string* out, bool& repaired) {
+    Names names;
+    std::size_t fields = 0;
+    for (; !lines.done(); lines.next()) {
+        auto line = unquote(lines.peek(), prefix);
         if (!line || blank(*line)) break;
         if (auto name = field_name(*line)) {
-            run.names.insert(ascii_lower(*name));
-            run.lines.emplace_back(*line);
+            if (++fields > kMaxHeaderFields)
+                throw Error(Errc::limit, "a quoted header block of more than " + std::to_string(kMaxHeaderFields) +
+                                             " fields");
+            names.add(*name);
+            if (out) out->append(*line).push_back('\n');
         } else if (is_wsp(line->front())) {
-            run.lines.emplace_back(*line);
+            if (out) out->append(*line).push_back('\n');
         } else if (!ends_header(*line)) {
             // A folded line that lost its leading white space on the way
             // (GMX, Yahoo; a Bounce-Seal value continued by "bh=..." lines).
-            run.lines.push_back("\t" + std::string(*line));
-            run.repaired = true;
+            if (out) out->append("\t").append(*line).push_back('\n');
+            repaired = true;
         } else {
             break;
         }
     }
-    run.end = j;
-    return run;
+    return names;
 }
 
-bool at_text_start(const std::vector<std::string_view>& lines, std::size_t i) {
-    for (std::size_t k = 0; k < i; ++k) {
-        if (k == 0 && lines[0].starts_with("From ")) continue;  // an mbox "From " line
-        if (!blank(lines[k])) return false;
+// Moves the cursor to the first line of the copy's header block: the first
+// header block that is not quoted, else the first one at all; false if the
+// text has none. (An MTA that quotes or indents a summary of the original
+// in its own words, "  Subject: ...", and returns the copy unquoted below
+// it, is read right; a quoted copy leaves every line of the forger's
+// quoted, so he cannot put an unquoted block after it.) `prefix_len` gets
+// the length of the block's quoting.
+bool seek_copy_start(Lines& lines, std::size_t& prefix_len) {
+    std::optional<Lines> quoted;  // the first quoted block
+    std::size_t quoted_prefix = 0;
+    while (!lines.done()) {
+        const std::string_view line = lines.peek();
+        const std::size_t p = prefix_length(line);
+        if (!field_name(line.substr(p))) {
+            lines.next();
+            continue;
+        }
+        Lines probe = lines;
+        bool repaired = false;
+        if (read_header_run(probe, line.substr(0, p), nullptr, repaired).candidate()) {
+            if (p == 0) {
+                prefix_len = 0;
+                return true;
+            }
+            if (!quoted) {
+                quoted = lines;
+                quoted_prefix = p;
+            }
+        }
+        if (probe.index() > lines.index()) lines = probe;
+        else lines.next();
     }
+    if (!quoted) return false;
+    lines = *quoted;
+    prefix_len = quoted_prefix;
     return true;
+}
+
+// Nothing but white space, and an mbox "From " line, before `offset`.
+bool at_text_start(std::string_view text, std::size_t offset) {
+    std::string_view before = text.substr(0, offset);
+    if (before.starts_with("From ")) before.remove_prefix(std::min(before.size(), before.find('\n') + 1));
+    return std::all_of(before.begin(), before.end(), [](char c) { return is_wsp(c) || c == '\r' || c == '\n'; });
 }
 
 }  // namespace
@@ -175,48 +230,47 @@ std::optional<std::string_view> field_name(std::string_view line) {
     return line.substr(0, i);
 }
 
-std::vector<InlineBlock> find_inline_blocks(std::string_view text, std::size_t max_blocks) {
-    std::vector<InlineBlock> blocks;
-    const std::vector<std::string_view> lines = split_lines(text);
-    std::size_t i = 0;
-    while (i < lines.size() && blocks.size() < max_blocks) {
-        const std::size_t p = prefix_length(lines[i]);
-        if (!field_name(lines[i].substr(p))) {
-            ++i;
-            continue;
-        }
-        const std::string_view prefix = lines[i].substr(0, p);
-        HeaderRun run = read_header_run(lines, i, prefix);
-        if (!candidate(run.names)) {
-            i = std::max(run.end, i + 1);
-            continue;
-        }
-        InlineBlock block;
-        block.line = i;
-        block.at_start = at_text_start(lines, i);
-        block.repaired = run.repaired || !prefix.empty();
-        block.has_seal_field = run.names.contains("bounce-seal");
-        for (const auto& l : run.lines) {
-            block.text += l;
-            block.text += '\n';
-        }
-        block.text += '\n';
-        std::size_t k = run.end;
-        if (k < lines.size()) {
-            auto separator = unquote(lines[k], prefix);
-            if (separator && blank(*separator)) ++k;
-        }
-        for (; k < lines.size(); ++k) {
-            auto line = unquote(lines[k], prefix);
-            if (!line || end_marker(*line)) break;
-            block.text += *line;
-            block.text += '\n';
-        }
-        blocks.push_back(std::move(block));
-        // The copy's own body is searched when the copy is walked.
-        i = std::max(k, i + 1);
+std::optional<BlockStart> copy_start(std::string_view text) {
+    Lines lines(text);
+    std::size_t prefix_len = 0;
+    if (!seek_copy_start(lines, prefix_len)) return std::nullopt;
+    return BlockStart{lines.offset(), at_text_start(text, lines.offset())};
+}
+
+std::optional<InlineCopy> inline_copy(std::string_view text) {
+    Lines lines(text);
+    std::size_t prefix_len = 0;
+    if (!seek_copy_start(lines, prefix_len)) return std::nullopt;
+    const std::string prefix(lines.peek().substr(0, prefix_len));
+    InlineCopy copy;
+    copy.line = lines.index();
+    copy.at_start = at_text_start(text, lines.offset());
+    copy.text.reserve(text.size() - lines.offset() + 2);  // un-quoting only shortens it
+    copy.repaired = !prefix.empty();
+    read_header_run(lines, prefix, &copy.text, copy.repaired);
+    copy.text += '\n';
+    if (!lines.done()) {
+        auto separator = unquote(lines.peek(), prefix);
+        if (separator && blank(*separator)) lines.next();
     }
-    return blocks;
+    for (; !lines.done(); lines.next()) {
+        auto line = unquote(lines.peek(), prefix);
+        if (!line || end_marker(*line)) break;
+        copy.text.append(*line).push_back('\n');
+    }
+    return copy;
+}
+
+std::optional<InlineCopy> anchored_copy(std::string_view text) {
+    Lines lines(text);
+    if (!lines.done() && lines.peek().starts_with("From ")) lines.next();  // an mbox "From " line
+    while (!lines.done() && blank(lines.peek())) lines.next();
+    if (lines.done()) return std::nullopt;
+    InlineCopy copy;
+    copy.line = lines.index();
+    copy.at_start = true;
+    copy.text.assign(text.substr(lines.offset()));
+    return copy;
 }
 
 }  // namespace bounceseal::bounce_detail

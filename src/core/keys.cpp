@@ -1,14 +1,18 @@
 // keys.cpp - Ed25519 keys over OpenSSL EVP, the key file permission check,
-// and the keyring directory. Key material only ever leaves this file as PEM
-// written to a file the caller names; logs see selectors and fingerprints.
+// the public key file (Domain line and PEM block), and the keyring: a
+// directory from which a verifier reads only the file a seal names. Key
+// material only ever leaves this file as PEM written to a file the caller
+// names; logs see selectors, domains, file names and fingerprints.
 #include "bounceseal/keys.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -67,8 +71,11 @@ std::string read_fd(int fd, const std::filesystem::path& file) {
 // Opens a key file and checks, on the opened descriptor (no race with a
 // rename), that it is a regular file and, for private keys, that neither
 // group nor other may read or write it.
-std::string read_key_file(const std::filesystem::path& file, bool require_private_mode) {
+// A file that does not exist gives nullopt when `missing_ok`.
+std::optional<std::string> read_key_file(const std::filesystem::path& file, bool require_private_mode,
+                                         bool missing_ok) {
     int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0 && missing_ok && (errno == ENOENT || errno == ENOTDIR)) return std::nullopt;
     if (fd < 0) throw Error(Errc::io, file.string() + ": " + std::strerror(errno));
     struct stat st {};
     if (fstat(fd, &st) != 0) {
@@ -150,7 +157,7 @@ PublicKey PublicKey::from_pem(std::string_view pem, std::string_view what) {
 }
 
 PublicKey PublicKey::load_pem_file(const std::filesystem::path& file) {
-    return from_pem(read_key_file(file, false), file.string());
+    return from_pem(*read_key_file(file, false, false), file.string());
 }
 
 bool PublicKey::verify(std::string_view message, const Bytes& signature) const {
@@ -205,7 +212,7 @@ PrivateKey PrivateKey::from_pem(std::string_view pem, std::string_view what) {
 }
 
 PrivateKey PrivateKey::load_pem_file(const std::filesystem::path& file, bool require_safe) {
-    return from_pem(read_key_file(file, require_safe), file.string());
+    return from_pem(*read_key_file(file, require_safe, false), file.string());
 }
 
 PrivateKey PrivateKey::from_seed(const Bytes& seed) {
@@ -272,39 +279,191 @@ void write_new_file(const std::filesystem::path& file, std::string_view content,
     if (fsync(fd) != 0 || close(fd) != 0) throw Error(Errc::io, file.string() + ": " + std::strerror(errno));
 }
 
-Keyring Keyring::load_dir(const std::filesystem::path& dir) {
-    Keyring ring;
-    std::error_code ec;
-    std::filesystem::directory_iterator it(dir, ec), end;
-    if (ec) throw Error(Errc::io, dir.string() + ": " + ec.message());
-    for (; it != end; it.increment(ec)) {
-        if (ec) throw Error(Errc::io, dir.string() + ": " + ec.message());
-        const auto& path = it->path();
-        if (path.extension() != ".pub") continue;
-        std::string selector = path.stem().string();
-        if (!valid_selector(selector)) {
-            ring.problems_.push_back({path, "file name is not a valid selector"});
+PublicKeyFile parse_public_key_file(std::string_view text, std::string_view what) {
+    constexpr std::string_view kBegin = "-----BEGIN ";
+    PublicKeyFile f;
+    bool have_domain = false;
+    std::size_t pos = 0;
+    while (pos < text.size() && text.compare(pos, kBegin.size(), kBegin) != 0) {
+        std::size_t nl = text.find('\n', pos);
+        std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+        pos = nl == std::string_view::npos ? text.size() : nl + 1;
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+        if (line.empty() || line.front() == '#') continue;
+        constexpr std::string_view kDomain = "domain:";
+        if (line.size() > kDomain.size() && ascii_lower(line.substr(0, kDomain.size())) == kDomain) {
+            std::string_view d = line.substr(kDomain.size());
+            while (!d.empty() && (d.front() == ' ' || d.front() == '\t')) d.remove_prefix(1);
+            if (have_domain) throw Error(Errc::key_invalid, std::string(what) + ": more than one Domain line");
+            if (!valid_domain(d)) throw Error(Errc::key_invalid, std::string(what) + ": Domain line: not a domain");
+            f.domain = ascii_lower(d);
+            have_domain = true;
             continue;
         }
-        try {
-            ring.add(selector, PublicKey::load_pem_file(path));
-        } catch (const Error& e) {
-            ring.problems_.push_back({path, e.what()});
-        }
+        throw Error(Errc::key_invalid, std::string(what) + ": a line before the key that is no \"Domain:\" line");
     }
+    f.key = PublicKey::from_pem(text.substr(pos), what);
+    return f;
+}
+
+std::string public_key_file_text(std::string_view domain, const PublicKey& key) {
+    if (!valid_domain(domain)) throw Error(Errc::usage, "public key file: invalid domain");
+    return "Domain: " + ascii_lower(domain) + "\n" + key.pem();
+}
+
+Keyring::Keyring(const Keyring& other) : dir_(other.dir_), added_(other.added_) {
+    std::lock_guard lock(other.notes_mutex_);
+    notes_ = other.notes_;
+    checked_ = other.checked_;
+}
+
+Keyring& Keyring::operator=(const Keyring& other) {
+    if (this == &other) return *this;
+    dir_ = other.dir_;
+    added_ = other.added_;
+    std::set<std::string> notes;
+    bool checked = false;
+    {
+        std::lock_guard lock(other.notes_mutex_);
+        notes = other.notes_;
+        checked = other.checked_;
+    }
+    std::lock_guard lock(notes_mutex_);
+    notes_ = std::move(notes);
+    checked_ = checked;
+    return *this;
+}
+
+namespace {
+
+struct DirCloser {
+    void operator()(DIR* d) const noexcept { closedir(d); }
+};
+using DirPtr = std::unique_ptr<DIR, DirCloser>;
+
+DirPtr open_directory(const std::filesystem::path& dir) {
+    DirPtr d(opendir(dir.c_str()));
+    if (!d) throw Error(Errc::io, dir.string() + ": " + std::strerror(errno));
+    return d;
+}
+
+// The selector a directory entry names, if it is a SELECTOR.pub file name.
+std::optional<std::string> selector_of(std::string_view name) {
+    constexpr std::string_view kSuffix = ".pub";
+    if (name.size() <= kSuffix.size() || !name.ends_with(kSuffix)) return std::nullopt;
+    return std::string(name.substr(0, name.size() - kSuffix.size()));
+}
+
+std::string flat_key_note(const std::filesystem::path& file, const std::string& domain) {
+    return "key file " + file.string() + " has no Domain line, so it vouches for any signer domain (here " + domain +
+           "); put \"Domain: <its signer domain>\" above the key";
+}
+
+}  // namespace
+
+Keyring Keyring::open_dir(const std::filesystem::path& dir) {
+    Keyring ring;
+    ring.dir_ = dir;
     return ring;
 }
 
-void Keyring::add(const std::string& selector, PublicKey key) { keys_.insert_or_assign(selector, std::move(key)); }
-
-const PublicKey* Keyring::find(std::string_view selector) const {
-    auto it = keys_.find(selector);
-    return it == keys_.end() ? nullptr : &it->second;
+void Keyring::check() const {
+    if (dir_.empty()) return;
+    {
+        std::lock_guard lock(notes_mutex_);
+        if (checked_) return;
+    }
+    DirPtr d = open_directory(dir_);
+    bool any = false;
+    while (const dirent* e = readdir(d.get()))
+        if (selector_of(e->d_name)) {
+            any = true;
+            break;
+        }
+    if (!any) throw Error(Errc::io, dir_.string() + ": no key file (SELECTOR.pub)");
+    std::lock_guard lock(notes_mutex_);
+    checked_ = true;
 }
 
-std::vector<std::string> Keyring::selectors() const {
-    std::vector<std::string> out;
-    for (const auto& [s, k] : keys_) out.push_back(s);
+void Keyring::add(std::string domain, std::string selector, PublicKey key) {
+    added_.insert_or_assign(std::move(selector), Key{ascii_lower(domain), std::move(key)});
+}
+
+void Keyring::note(std::string text) const {
+    std::lock_guard lock(notes_mutex_);
+    notes_.insert(std::move(text));
+}
+
+std::vector<std::string> Keyring::notes() const {
+    std::lock_guard lock(notes_mutex_);
+    return {notes_.begin(), notes_.end()};
+}
+
+std::optional<Keyring::Match> Keyring::find(std::string_view domain, std::string_view selector,
+                                            std::string& why) const {
+    const std::string d = ascii_lower(domain);
+    if (auto it = added_.find(selector); it != added_.end()) {
+        if (it->second.domain == d) return Match{it->second.key, "(in memory)", false};
+        why = "the key of selector '" + std::string(selector) + "' vouches for " + it->second.domain + ", not " + d;
+        return std::nullopt;
+    }
+    if (dir_.empty() || !valid_selector(selector)) {
+        why = "no trusted key for selector '" + std::string(selector) + "'";
+        return std::nullopt;
+    }
+    check();
+    const std::filesystem::path file = dir_ / (std::string(selector) + ".pub");
+    std::optional<std::string> text = read_key_file(file, false, true);
+    if (!text) {
+        why = "no trusted key for selector '" + std::string(selector) + "' (no " + file.string() + ")";
+        return std::nullopt;
+    }
+    PublicKeyFile f;
+    try {
+        f = parse_public_key_file(*text, file.string());
+    } catch (const Error& e) {
+        note(std::string("key file skipped: ") + e.what());
+        why = std::string("the key file cannot be used: ") + e.what();
+        return std::nullopt;
+    }
+    if (f.domain.empty()) {
+        note(flat_key_note(file, d));
+        return Match{f.key, file.string(), true};
+    }
+    if (f.domain != d) {
+        why = "key file " + file.string() + " vouches for " + f.domain + ", not " + d;
+        return std::nullopt;
+    }
+    return Match{f.key, file.string(), false};
+}
+
+std::vector<Keyring::Entry> Keyring::list(std::vector<Problem>& problems) const {
+    std::vector<Entry> out;
+    for (const auto& [selector, k] : added_) out.push_back({selector, k.domain, k.key.fingerprint(), "(in memory)"});
+    if (dir_.empty()) return out;
+    check();
+    DirPtr d = open_directory(dir_);
+    std::vector<std::string> names;
+    while (const dirent* e = readdir(d.get()))
+        if (selector_of(e->d_name)) names.emplace_back(e->d_name);
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names) {
+        const std::filesystem::path file = dir_ / name;
+        const std::string selector = *selector_of(name);
+        if (!valid_selector(selector)) {
+            problems.push_back({file, "file name is not a valid selector"});
+            continue;
+        }
+        try {
+            PublicKeyFile f = parse_public_key_file(*read_key_file(file, false, false), file.string());
+            if (f.domain.empty())
+                problems.push_back({file, "has no Domain line, so it vouches for any signer domain; put \"Domain: "
+                                          "<its signer domain>\" above the key"});
+            out.push_back({selector, f.domain, f.key.fingerprint(), file});
+        } catch (const Error& e) {
+            problems.push_back({file, e.what()});
+        }
+    }
     return out;
 }
 

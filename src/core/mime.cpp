@@ -85,6 +85,11 @@ std::optional<std::string> decoded_content(GMimeObject* obj, std::size_t max_len
     GPtr<GMimeStream> stream = decoded_stream(obj);
     std::string out;
     if (!stream) return out;
+    // The encoded length bounds the decoded one (base64 and QP only
+    // shrink): one allocation instead of a doubling string's copies.
+    GMimeDataWrapper* content = g_mime_part_get_content(GMIME_PART(obj));
+    const gint64 encoded = g_mime_stream_length(g_mime_data_wrapper_get_stream(content));
+    if (encoded > 0) out.reserve(std::min(max_len, static_cast<std::size_t>(encoded)));
     bool ok = read_stream(stream.get(), [&](const char* p, std::size_t n) {
         out.append(p, std::min(n, max_len - out.size()));
         return out.size() < max_len;

@@ -16,6 +16,7 @@
 
 #include <gmime/gmime.h>
 
+#include "bounceseal/body_in_chief.hpp"
 #include "bounceseal/error.hpp"
 #include "bounceseal/mime.hpp"
 
@@ -313,13 +314,7 @@ SealPlan plan_seal(const std::vector<HeaderField>& headers, std::string_view bod
     Bytes bh;
     if (append) {
         refuse_if_sealed_by(mp.get(), key.domain);
-        std::vector<GMimeObject*> entities;
-        GMimeMultipart* m = GMIME_MULTIPART(mp.get());
-        for (int i = 0; i < g_mime_multipart_get_count(m); ++i) {
-            GMimeObject* child = g_mime_multipart_get_part(m, i);
-            if (seal_part_kind(child) == SealPartKind::none) entities.push_back(child);
-        }
-        bh = body_hash(entities, options.limits);
+        bh = body_hash(body_in_chief(mp.get()).body, options.limits);
     } else if (const std::optional<Bytes> wrapped =
                    wrap ? wrapped_body_hash(headers, body, boundary, eol, options.limits, key.domain) : std::nullopt) {
         bh = *wrapped;

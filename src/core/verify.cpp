@@ -8,6 +8,7 @@
 
 #include <gmime/gmime.h>
 
+#include "bounceseal/body_in_chief.hpp"
 #include "bounceseal/error.hpp"
 #include "bounceseal/mime.hpp"
 
@@ -54,16 +55,18 @@ std::string describe(const Record& r, const char* carrier) {
 Reason check_record(const Record& r, const Bytes& signature, const std::optional<std::string>& message_id,
                     const Keyring& keyring, const VerifyPolicy& policy, std::int64_t now, const std::string& who,
                     std::vector<std::string>& steps) {
-    const PublicKey* key = keyring.find(r.selector);
-    if (key == nullptr) {
-        steps.push_back(who + ": no trusted key for selector '" + r.selector + "'");
+    std::string why;
+    const std::optional<Keyring::Match> key = keyring.find(r.domain, r.selector, why);
+    if (!key) {
+        steps.push_back(who + ": " + why);
         return Reason::unknown_key;
     }
-    if (!key->verify(record_text(r), signature)) {
-        steps.push_back(who + ": signature does not verify with key " + key->fingerprint());
+    if (key->any_domain) steps.push_back(who + ": " + key->source + " has no Domain line: it vouches for any domain");
+    if (!key->key.verify(record_text(r), signature)) {
+        steps.push_back(who + ": signature does not verify with key " + key->key.fingerprint());
         return Reason::bad_signature;
     }
-    steps.push_back(who + ": signature verifies with key " + key->fingerprint());
+    steps.push_back(who + ": signature verifies with key " + key->key.fingerprint());
     if (now - r.timestamp > policy.max_age) {
         steps.push_back(who + ": sealed " + std::to_string(now - r.timestamp) + " s ago, more than MaxAge " +
                         std::to_string(policy.max_age) + " s");
@@ -119,10 +122,6 @@ Judgement judge_parts(const PartSeal& p, const FoundSeals& seals, const Keyring&
     const Record& r = p.record;
     const std::string who = describe(r, "part");
     std::vector<std::string> steps;
-    if (!iequals(p.signature.domain, r.domain) || p.signature.selector != r.selector) {
-        steps.push_back(who + ": signature part names another key");
-        return make(Verdict::fail, Reason::malformed, &r, steps);
-    }
     for (const auto& h : seals.headers) {
         if (!iequals(h.record.domain, r.domain)) continue;
         if (!(h.record == r) || !ct_equal(h.signature, p.signature.signature)) {
@@ -207,9 +206,15 @@ FoundSeals find_seals(GMimeMessage* message, const WalkLimits& limits) {
     found.message_id = raw_header(obj, "Message-ID");
     if (GMimeHeaderList* list = g_mime_object_get_header_list(obj)) {
         int n = g_mime_header_list_get_count(list);
+        std::size_t fields = 0;
         for (int i = 0; i < n; ++i) {
             GMimeHeader* h = g_mime_header_list_get_header_at(list, i);
             if (!iequals(g_mime_header_get_name(h), kHeaderName)) continue;
+            if (++fields > kMaxSeals) {
+                found.over_limit = true;
+                found.problems.push_back("more than " + std::to_string(kMaxSeals) + " Bounce-Seal fields");
+                break;
+            }
             const char* raw = g_mime_header_get_raw_value(h);
             try {
                 found.headers.push_back(parse_header_value(raw ? raw : ""));
@@ -221,45 +226,17 @@ FoundSeals find_seals(GMimeMessage* message, const WalkLimits& limits) {
     }
     GMimeObject* top = g_mime_message_get_mime_part(message);
     if (top == nullptr) return found;
-    std::vector<GMimeObject*> entities;
-    bool any_part = false;
-    if (GMIME_IS_MULTIPART(top)) {
-        GMimeMultipart* mp = GMIME_MULTIPART(top);
-        int n = g_mime_multipart_get_count(mp);
-        std::optional<std::pair<Record, std::string>> pending;  // a record part awaiting its signature
-        for (int i = 0; i < n; ++i) {
-            GMimeObject* child = g_mime_multipart_get_part(mp, i);
-            SealPartKind kind = seal_part_kind(child);
-            if (kind == SealPartKind::none) {
-                entities.push_back(child);
-                continue;
-            }
-            any_part = true;
-            auto text = decoded_content(child, kMaxSealTextLen + 1);
-            try {
-                if (!text) throw Error(Errc::malformed, "cannot decode the part");
-                if (kind == SealPartKind::record) {
-                    if (pending) throw Error(Errc::malformed, "record part without a signature part after it");
-                    std::string lf;
-                    for (char c : *text)
-                        if (c != '\r') lf += c;
-                    pending.emplace(parse_record_text(lf), lf);
-                } else {
-                    if (!pending) throw Error(Errc::malformed, "signature part without a record part before it");
-                    found.parts.push_back({pending->first, pending->second, parse_signature_part_text(*text)});
-                    pending.reset();
-                }
-            } catch (const Error& e) {
-                pending.reset();
-                ++found.malformed;
-                found.problems.push_back(std::string("seal part ") + std::to_string(i + 1) + ": " + e.what());
-            }
-        }
-        if (pending) {
-            ++found.malformed;
-            found.problems.push_back("record part without a signature part");
-        }
+    TopLevel t = body_in_chief(top);
+    for (auto& note : t.lookalikes) {
+        ++found.malformed;
+        found.problems.push_back(std::move(note));
     }
+    if (t.pairs.size() > kMaxSeals) {
+        found.over_limit = true;
+        found.problems.push_back("more than " + std::to_string(kMaxSeals) + " seal part pairs");
+        t.pairs.resize(kMaxSeals);
+    }
+    for (auto& p : t.pairs) found.parts.push_back({std::move(p.record), std::move(p.record_text), std::move(p.signature)});
     // A Bounce-Seal field whose signer left no seal parts here (a header-only
     // seal, maybe beside another cohort's parts) is checked against the
     // whole body (FORMAT.md 7, step 3), whatever other parts came back.
@@ -268,8 +245,9 @@ FoundSeals find_seals(GMimeMessage* message, const WalkLimits& limits) {
                             [&](const PartSeal& p) { return iequals(p.record.domain, h.record.domain); });
     });
     try {
-        if (any_part) found.body_hash = body_hash(entities, limits, &found.manifest);
-        if (lone_header) found.whole_body_hash = body_hash({top}, limits, any_part ? nullptr : &found.manifest);
+        if (!found.parts.empty()) found.body_hash = body_hash(t.body, limits, &found.manifest);
+        if (lone_header)
+            found.whole_body_hash = body_hash({top}, limits, found.parts.empty() ? &found.manifest : nullptr);
     } catch (const Error& e) {
         ++found.malformed;
         found.problems.push_back(std::string("body: ") + e.what());
@@ -278,6 +256,7 @@ FoundSeals find_seals(GMimeMessage* message, const WalkLimits& limits) {
 }
 
 Judgement judge(const FoundSeals& seals, const Keyring& keyring, const VerifyPolicy& policy, std::int64_t now) {
+    if (seals.over_limit) return make(Verdict::fail, Reason::malformed, nullptr, seals.problems);
     std::vector<Judgement> all;
     for (const auto& p : seals.parts) all.push_back(judge_parts(p, seals, keyring, policy, now));
     for (const auto& h : seals.headers) {

@@ -116,24 +116,26 @@ int main(int argc, char** argv) {
     try {
         std::optional<Keyring> keyring;
         if (keyring_dir) {
-            keyring = Keyring::load_dir(*keyring_dir);
-            for (const auto& p : keyring->problems()) std::cout << "keyring: " << p.file.string() << ": " << p.message << "\n";
-            std::cout << "keyring: " << keyring->size() << " key(s) in " << *keyring_dir << "\n";
+            keyring = Keyring::open_dir(*keyring_dir);
+            std::vector<Keyring::Problem> problems;
+            const auto keys = keyring->list(problems);
+            for (const auto& p : problems) std::cout << "keyring: " << p.file.string() << ": " << p.message << "\n";
+            std::cout << "keyring: " << keys.size() << " key(s) in " << *keyring_dir << "\n";
         }
         std::string input = tools::read_all_stdin();
-        MessageReport report = analyze_message(input);
+        MessageReport report = analyze_message(input, BounceLimits{}, keyring ? &*keyring : nullptr, now);
         std::cout << "message: " << kind_name(report.kind) << " (" << report.why << ")\n";
-        if (report.copies.empty()) {
+        const bool is_bounce = is_judged(report.kind);
+        if (report.copy) {
+            show_copy(report.copy->message.get(),
+                      "returned copy: " + report.copy->where + " [" + report.copy->shape + "] (only its own seals count)",
+                      keyring ? &*keyring : nullptr, policy, now, verbose);
+        } else {
             auto msg = parse_message(input);
             if (!msg) throw Error(Errc::mime, "standard input is not a message");
-            const bool is_bounce = report.kind == MessageKind::bounce || report.kind == MessageKind::delay;
             show_copy(msg.get(), is_bounce ? "the bounce returns no copy of the original; its own header:" : "the message itself:",
                       keyring ? &*keyring : nullptr, policy, now, verbose);
         }
-        int n = 0;
-        for (const auto& copy : report.copies)
-            show_copy(copy.message.get(), "returned copy " + std::to_string(++n) + ": " + copy.where + " [" + copy.shape + "]",
-                      keyring ? &*keyring : nullptr, policy, now, verbose);
         if (keyring) {
             Decision d = decide(input, *keyring, policy, BounceLimits{}, now);
             std::cout << "verifier verdict: " << verdict_name(d.judgement.verdict);

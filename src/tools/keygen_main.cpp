@@ -1,7 +1,8 @@
 // keygen_main.cpp - bounceseal-keygen: makes an Ed25519 key pair for one
 // signing server. Writes SELECTOR.private (mode 0600, for the milter's
-// KeyFile) and SELECTOR.pub (for every verifier's keyring); never overwrites.
-// It does not install or distribute keys.
+// KeyFile) and SELECTOR.pub (for every verifier's keyring: a "Domain:" line
+// naming the one signer domain the key vouches for, then the PEM block);
+// never overwrites. It does not install or distribute keys.
 #include <getopt.h>
 
 #include <filesystem>
@@ -18,7 +19,7 @@ constexpr const char* kProg = "bounceseal-keygen";
 int usage(int status) {
     (status == 0 ? std::cout : std::cerr)
         << "usage: " << kProg << " -d DOMAIN -s SELECTOR [-D DIRECTORY]\n"
-        << "  Writes DIRECTORY/SELECTOR.private (mode 0600) and DIRECTORY/SELECTOR.pub.\n";
+        << "  Writes DIRECTORY/SELECTOR.private (mode 0600) and DIRECTORY/SELECTOR.pub (Domain line and public key).\n";
     return status;
 }
 
@@ -54,12 +55,13 @@ int main(int argc, char** argv) {
             throw Error(Errc::io, "refusing to overwrite " + priv.string() + " or " + pub.string());
         PrivateKey key = PrivateKey::generate();
         write_new_file(priv, key.private_pem(), 0600);
-        write_new_file(pub, key.public_key().pem(), 0644);
+        write_new_file(pub, public_key_file_text(domain, key.public_key()), 0644);
         std::cout << "wrote " << priv.string() << " (private, mode 0600) and " << pub.string() << "\n"
                   << "key fingerprint " << key.public_key().fingerprint() << "\n"
                   << "milter settings:  Domain = " << domain << "  Selector = " << selector
                   << "  KeyFile = " << std::filesystem::absolute(priv).string() << "\n"
-                  << "copy " << pub.filename().string() << " into the Keyring directory of every verifier\n";
+                  << "copy " << pub.filename().string() << " into the Keyring directory of every verifier"
+                  << " (it vouches for " << domain << " only)\n";
     } catch (const Error& e) {
         tools::complain(kProg, e.what());
         return 1;

@@ -20,6 +20,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bounceseal/error.hpp"
 #include "bounceseal/log.hpp"
 #include "deadline.hpp"
 #include "io.hpp"
@@ -45,9 +46,17 @@ void complain(const Options& o, const std::string& message) {
 void describe_setup(const Setup& s) {
     std::cerr << kProgram << ": settings: " << s.config_source << "\n"
               << kProgram << ": keyring " << s.settings.keyring.string() << ":";
-    for (const auto& sel : s.keyring.selectors())
-        std::cerr << " " << sel << " (" << s.keyring.find(sel)->fingerprint() << ")";
-    std::cerr << "\n"
+    std::vector<Keyring::Problem> problems;
+    try {
+        for (const auto& k : s.keyring.list(problems))
+            std::cerr << " " << k.selector << " (" << (k.domain.empty() ? "any domain" : k.domain) << ", "
+                      << k.fingerprint << ")";
+    } catch (const Error& e) {
+        std::cerr << " " << e.what();
+    }
+    std::cerr << "\n";
+    for (const auto& p : problems) std::cerr << kProgram << ": key file " << p.file.string() << ": " << p.message << "\n";
+    std::cerr
               << kProgram << ": MaxAge " << s.policy.max_age << " s, ClockSkew " << s.policy.max_future
               << " s, HeadersOnly " << (s.policy.allow_headers_only ? "allow" : "deny") << ", MaxInputSize "
               << s.limits.max_size << ", MaxDepth " << s.limits.max_depth << ", MaxParts " << s.limits.max_parts
@@ -97,22 +106,30 @@ int run(int argc, char** argv, const StandardStreams& streams) {
         return EX_TEMPFAIL;
     }
     log_init(kProgram, s.settings.syslog_facility, o.verbose, log_level(o));
-    for (const auto& w : s.warnings) spdlog::warn("{}", w);
     if (o.verbose) describe_setup(s);
 
     Input in = read_message(s.limits.max_size);
     if (in.over_limit && !o.filter) drain_input();
     const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
-    std::optional<Decision> d = run_with_deadline(
-        [&] {
-            guard_thread();
-            return decide(in.data, s.keyring, s.policy, s.limits, now);
-        },
-        s.time_limit);
+    std::optional<Decision> d;
+    try {
+        d = run_with_deadline(
+            [&] {
+                guard_thread();
+                return decide(in.data, s.keyring, s.policy, s.limits, now);
+            },
+            s.time_limit);
+    } catch (const Error& e) {
+        // Hostile input never gets here (decide() turns it into a verdict):
+        // this is our own trouble, an unreadable keyring above all.
+        complain(o, e.what());
+        return EX_TEMPFAIL;
+    }
     const bool timed_out = !d;
     if (timed_out) d = time_limit_decision(s.time_limit.count());
 
     spdlog::info("{}", log_line(*d));
+    for (const auto& note : s.keyring.notes()) spdlog::warn("{}", log_safe(note, 300));
     if (o.verbose) std::cerr << kProgram << ": steps:\n" << steps_text(*d);
     int status = exit_status(*d);
     if (o.filter) {

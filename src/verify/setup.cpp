@@ -67,25 +67,32 @@ Setup load_setup(const Options& options) {
     } catch (const Error& e) {
         throw SetupError({e.what()});
     }
-    const std::filesystem::path dir = s.settings.keyring;
-    try {
-        s.keyring = Keyring::load_dir(dir);
-    } catch (const Error& e) {
-        throw SetupError({"keyring " + dir.string() + ": " + e.what()});
-    }
-    for (const auto& p : s.keyring.problems()) s.warnings.push_back("key file " + p.file.string() + " skipped: " + p.message);
-    if (s.keyring.size() == 0) throw SetupError({"keyring " + dir.string() + ": no usable key (SELECTOR.pub)"});
+    // Nothing of the keyring is read here: its directory when a message
+    // first needs a key, then only the file a seal names (docs/VERIFY.md 6).
+    // Mail that needs no key does not wait on a broken keyring.
+    s.keyring = Keyring::open_dir(s.settings.keyring);
     return s;
 }
 
 std::vector<std::string> check_setup(const Options& options, Setup* loaded) {
     try {
         Setup s = load_setup(options);
-        std::vector<std::string> problems = s.warnings;
+        std::vector<Keyring::Problem> problems;
+        std::vector<Keyring::Entry> keys;
+        try {
+            keys = s.keyring.list(problems);
+        } catch (const Error& e) {
+            return {"keyring: " + std::string(e.what())};
+        }
+        std::vector<std::string> out;
+        for (const auto& p : problems) out.push_back("key file " + p.file.string() + ": " + p.message);
+        if (keys.empty()) out.push_back("keyring " + s.settings.keyring.string() + ": no usable key");
         if (loaded != nullptr) *loaded = std::move(s);
-        return problems;
+        return out;
     } catch (const SetupError& e) {
         return e.problems();
+    } catch (const Error& e) {
+        return {e.what()};
     }
 }
 

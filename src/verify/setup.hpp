@@ -26,7 +26,6 @@ struct Setup {
     VerifyPolicy policy;
     BounceLimits limits;
     std::chrono::seconds time_limit{30};
-    std::vector<std::string> warnings;  // key files skipped, for the log
 };
 
 // What keeps the verifier from running: an unusable configuration or
@@ -40,11 +39,13 @@ private:
     std::vector<std::string> problems_;
 };
 
-// Loads settings and keyring. Throws SetupError.
+// Loads the settings; the keyring is read only when a message needs a key.
+// Throws SetupError.
 Setup load_setup(const Options& options);
 
-// -n: every problem of the configuration and the keyring, including key
-// files that would be skipped; empty when all is well.
+// -n: every problem of the configuration and the keyring, every key file
+// read and checked (unusable ones, and ones without a Domain line); empty
+// when all is well.
 std::vector<std::string> check_setup(const Options& options, Setup* loaded = nullptr);
 
 }  // namespace bounceseal::verifier

@@ -49,9 +49,10 @@ ALICE=$(ms_addr bs-alice) BOB=$(ms_addr bs-bob)
 MARK="harness-$MS_RUN_ID"            # header the stand-in accepts, unique per run
 CTL=$MS_DIR/verifier.tempfail        # present: the stand-in fails with 75
 
-# The stand-in verifier, same contract as bounceseal-verify: bounce on stdin,
-# "-r <recipient>", exit 0 genuine / 1 forged / 75 internal error. It looks
-# for the marker only inside the returned original, as the real one must.
+# The stand-in verifier, same contract as bounceseal-verify: every message
+# on stdin (the shipped recipe pipes them all), "-r <recipient>", exit 0 no
+# bounce or genuine / 1 forged / 75 internal error. It looks for the marker
+# only inside the returned original, as the real one must.
 cat > "$MS_DIR/standin-verifier" <<EOF
 #!/bin/sh
 # stand-in bounce verifier of the harness self-test
@@ -59,6 +60,7 @@ rcpt=
 [ "\${1:-}" = -r ] && rcpt=\${2:-}
 msg=\$(cat)
 if [ -e "$CTL" ]; then verdict=TEMPFAIL rc=75
+elif ! printf '%s\n' "\$msg" | grep -qE '^Return-Path: *<(MAILER-DAEMON)?>'; then verdict=NONE rc=0
 elif printf '%s\n' "\$msg" | sed -n '/^Content-Type: message\/rfc822/,\$p' | grep -q '^X-Harness-Marker: $MARK\$'
 then verdict=ACCEPT rc=0
 else verdict=DISCARD rc=1

@@ -63,16 +63,80 @@ def canonical(data):
     return b"".join(l + b"\r\n" for l in lines)
 
 
-def seal_kind(part):
-    """FORMAT.md 5.3: by the decoded content's first line, whatever the type."""
+B64 = r"[A-Za-z0-9+/]*={0,2}"
+DOMAIN = r"[A-Za-z0-9][A-Za-z0-9.-]{0,252}"
+SELECTOR = r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,62}"
+RECORD_LINE = {"v": r"1", "a": r"ed25519-sha256", "c": r"mime-relaxed", "d": DOMAIN, "s": SELECTOR,
+               "t": r"0|[1-9][0-9]{0,11}", "n": B64, "bh": B64, "hs": B64, "hm": B64}
+B64_BYTES = {"n": 16, "bh": 32, "hs": 16, "hm": 16}
+
+
+def seal_text(part, intro):
+    """FORMAT.md 5.3: the decoded content of a leaf that begins with `intro`,
+    CR deleted and trailing SP/HTAB of each line deleted, trailing empty
+    lines ignored; None for anything else."""
     if part.is_multipart() or part.get_content_maintype() == "message":
         return None
     text = decode_cte(part)
-    if text.startswith(RECORD_INTRO):
-        return "record"
-    if text.startswith(SIGNATURE_INTRO):
-        return "signature"
-    return None
+    if not text.startswith(intro) or len(text) > 4096:
+        return None
+    lines = [l.rstrip(b" \t") for l in text.replace(b"\r", b"").split(b"\n")]
+    while lines and lines[-1] == b"":
+        lines.pop()
+    return lines
+
+
+def b64_ok(value, size):
+    try:
+        return len(base64.b64decode(value, validate=True)) == size
+    except binascii.Error:
+        return False
+
+
+def strict_record(part):
+    """The tags of a record part that parses strictly (2.1, 2.2), or None."""
+    lines = seal_text(part, RECORD_INTRO)
+    if lines is None or len(lines) != 1 + len(TAGS) or lines[0] != RECORD_INTRO:
+        return None
+    tags = {}
+    for tag, line in zip(TAGS, lines[1:]):
+        t, eq, v = line.decode("ascii", "replace").partition("=")
+        if t != tag or not eq or not re.fullmatch(RECORD_LINE[tag], v):
+            return None
+        if tag in B64_BYTES and not (tag == "hm" and v == "") and not b64_ok(v, B64_BYTES[tag]):
+            return None
+        tags[tag] = v
+    return tags
+
+
+def strict_signature(part):
+    """(d, s) of a signature part that parses strictly (5.2), or None."""
+    lines = seal_text(part, SIGNATURE_INTRO)
+    if lines is None or len(lines) != 4 or lines[0] != SIGNATURE_INTRO:
+        return None
+    d, s, b = (l.decode("ascii", "replace") for l in lines[1:])
+    if not (re.fullmatch("d=" + DOMAIN, d) and re.fullmatch("s=" + SELECTOR, s) and b.startswith("b=")
+            and b64_ok(b[2:], 64)):
+        return None
+    return d[2:].lower(), s[2:]
+
+
+def body_in_chief(children):
+    """FORMAT.md 4.1: the top-level entities except well-formed pairs (a
+    record part that parses strictly, immediately followed by a signature
+    part that parses strictly with the same d and s); returns (entities,
+    records)."""
+    entities, records, i = [], [], 0
+    while i < len(children):
+        tags = strict_record(children[i])
+        sig = strict_signature(children[i + 1]) if tags and i + 1 < len(children) else None
+        if tags and sig == (tags["d"].lower(), tags["s"]):
+            records.append(tags)
+            i += 2
+            continue
+        entities.append(children[i])
+        i += 1
+    return entities, records
 
 
 def manifest(entity, out):
@@ -156,11 +220,10 @@ def check(path, pub, sender):
     if want_hm != tags["hm"]:
         problems.append("hm does not match the Message-ID")
     children = msg.get_payload() if msg.is_multipart() else []
-    kinds = [seal_kind(c) for c in children]
-    records = [decode_cte(c).replace(b"\r", b"") for c, k in zip(children, kinds) if k == "record"]
-    if records:  # FORMAT.md 4.1: the top-level parts other than the seal parts
-        entities = [c for c, k in zip(children, kinds) if k is None]
-        if records[0].rstrip(b"\n") + b"\n" != rec:
+    entities, records = body_in_chief(children)
+    ours = [r for r in records if r["d"].lower() == tags["d"].lower()]
+    if ours:  # FORMAT.md 4.1: the top-level parts other than the well-formed pairs
+        if record_text(ours[0]) != rec:
             problems.append("record part differs from the record rebuilt from the header")
     else:  # header-only mode: the message's one top-level entity
         entities = [msg]

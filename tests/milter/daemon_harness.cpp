@@ -420,7 +420,7 @@ Judgement judge_result(const test::MilterMessage& message, const test::MilterRes
     auto parsed = parse_message(text);
     if (!parsed) return {};
     Keyring ring;
-    for (const auto& [selector, key] : keys) ring.add(selector, key);
+    for (const auto& [selector, key] : keys) ring.add("example.test", selector, key);
     VerifyPolicy policy;
     policy.recipients = {sender};
     return judge(find_seals(parsed.get()), ring, policy, static_cast<std::int64_t>(std::time(nullptr)));

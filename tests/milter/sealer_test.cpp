@@ -129,7 +129,7 @@ Judgement judge_message(const std::string& text) {
     auto msg = parse_message(text);
     EXPECT_TRUE(msg);
     Keyring ring;
-    ring.add("sel1", test_private_key().public_key());
+    ring.add("example.test", "sel1", test_private_key().public_key());
     VerifyPolicy policy;
     policy.recipients = {"alice@example.test"};
     return judge(find_seals(msg.get()), ring, policy, static_cast<std::int64_t>(std::time(nullptr)));

@@ -2,7 +2,8 @@
 // giving the sealed original the form an MTA returned, finding the real
 // original inside a decoded text (after the index's marker line, else at
 // the first Return-Path or Received line; its quoting; lost folding white
-// space; missing spaces after colons), and putting the sealed one there.
+// space; missing spaces after colons), and putting the sealed one there,
+// below the trace fields the MTAs put on top of the real one.
 #include "corpus_text.hpp"
 
 #include <algorithm>
@@ -138,6 +139,16 @@ std::optional<Found> locate(std::string_view text, const CorpusEntry& e, bool ra
     if (!start) return std::nullopt;
     Found f;
     f.prefix = std::string(line_text(*start).substr(0, quote_length(line_text(*start))));
+    // The trace fields on top (Return-Path, Received) are the MTAs' that
+    // carried the original, not the original's own: they stay, and the
+    // sealed original goes below them, as it would have come back.
+    for (std::size_t t = *start; t < lines.size(); ++t) {
+        auto l = unquote(line_text(t), f.prefix);
+        if (!l || l->empty()) break;
+        auto name = field(*l);
+        if (name ? (*name != "return-path" && *name != "received") : !is_wsp(l->front())) break;
+        start = t + 1;
+    }
     f.begin = lines[*start].begin;
     f.crlf = text.find("\r\n") != std::string_view::npos;
     std::size_t headers = 0, tight = 0;

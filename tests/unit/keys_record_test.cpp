@@ -79,25 +79,73 @@ TEST(KeyFile, WriteNewFileNeverOverwrites) {
     EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
-TEST(Keyring, LoadsPubFilesAndReportsBadOnes) {
+TEST(Keyring, ReadsOnlyTheFileASealNames) {
     TempDir d;
-    write_new_file(d.path() / "sel1.pub", vector_key().public_key().pem(), 0644);
-    write_new_file(d.path() / "sel2.pub", PrivateKey::generate().public_key().pem(), 0644);
+    write_new_file(d.path() / "sel1.pub", public_key_file_text("Example.TEST", vector_key().public_key()), 0644);
+    write_new_file(d.path() / "old.pub", vector_key().public_key().pem(), 0644);  // no Domain line
     write_new_file(d.path() / "broken.pub", "garbage", 0644);
     write_new_file(d.path() / "README", "ignored: not a .pub file", 0644);
-    Keyring ring = Keyring::load_dir(d.path());
-    EXPECT_EQ(ring.size(), 2u);
-    EXPECT_NE(ring.find("sel1"), nullptr);
-    EXPECT_EQ(ring.find("broken"), nullptr);
-    ASSERT_EQ(ring.problems().size(), 1u);
-    EXPECT_EQ(ring.problems()[0].file.filename(), "broken.pub");
-    EXPECT_EQ(error_code_of([&] { Keyring::load_dir(d.path() / "nope"); }), Errc::io);
+    std::filesystem::create_directory(d.path() / "notafile.pub");
+    Keyring ring = Keyring::open_dir(d.path());
+    EXPECT_NO_THROW(ring.check());
+    std::string why;
+    // A directory where a key file should be is never opened on the way.
+    auto found = ring.find("example.test", "sel1", why);
+    ASSERT_TRUE(found) << why;
+    EXPECT_FALSE(found->any_domain);
+    EXPECT_FALSE(ring.find("example.test", "broken", why));
+    EXPECT_NE(why.find("cannot be used"), std::string::npos) << why;
+    EXPECT_FALSE(ring.find("example.test", "nope", why));
+    // A file without a Domain line still vouches for any domain, and says so.
+    found = ring.find("example.org", "old", why);
+    ASSERT_TRUE(found) << why;
+    EXPECT_TRUE(found->any_domain);
+    const std::vector<std::string> notes = ring.notes();
+    EXPECT_EQ(notes.size(), 2u);  // the broken file and the one without a Domain line
+    std::vector<Keyring::Problem> problems;
+    EXPECT_EQ(ring.list(problems).size(), 2u);
+    EXPECT_EQ(problems.size(), 3u);  // broken.pub, notafile.pub, and old.pub's missing Domain line
+    // A keyring that is missing, unreadable or empty is the verifier's own
+    // trouble, met when a key is needed: Errc::io, never "no such key".
+    EXPECT_EQ(error_code_of([&] { Keyring::open_dir(d.path() / "nope").check(); }), Errc::io);
+    EXPECT_EQ(error_code_of([&] { Keyring::open_dir(d.path() / "nope").find("example.test", "sel1", why); }), Errc::io);
+    TempDir empty;
+    EXPECT_EQ(error_code_of([&] { Keyring::open_dir(empty.path()).find("example.test", "sel1", why); }), Errc::io);
+}
+
+TEST(Keyring, AKeyVouchesOnlyForItsOwnDomain) {
+    // A partner cohort's key (or a thief of it) cannot seal for our domain.
+    const std::string sealed = seal_text(kMsg);  // d=example.test s=sel1
+    Keyring partner;
+    partner.add("partner.example", "sel1", vector_key().public_key());
+    Judgement j = judge_text(sealed, {}, kNow, partner);
+    EXPECT_EQ(j.reason, Reason::unknown_key);
+    TempDir d;
+    write_new_file(d.path() / "sel1.pub", public_key_file_text("partner.example", vector_key().public_key()), 0644);
+    j = judge_text(sealed, {}, kNow, Keyring::open_dir(d.path()));
+    EXPECT_EQ(j.reason, Reason::unknown_key);
+    bool named = false;
+    for (const auto& step : j.steps) named = named || step.find("vouches for partner.example") != std::string::npos;
+    EXPECT_TRUE(named);
+}
+
+TEST(KeyFile, DomainLineAndPemBlock) {
+    const PublicKey key = vector_key().public_key();
+    const std::string text = public_key_file_text("example.test", key);
+    EXPECT_TRUE(text.starts_with("Domain: example.test\n-----BEGIN PUBLIC KEY-----"));
+    PublicKeyFile f = parse_public_key_file("# made by hand\n\ndomain:   Example.Test \r\n" + key.pem(), "t");
+    EXPECT_EQ(f.domain, "example.test");
+    EXPECT_EQ(f.key.fingerprint(), key.fingerprint());
+    EXPECT_EQ(parse_public_key_file(key.pem(), "t").domain, "");
+    for (const std::string& bad : {"Domain: a\nDomain: b\n" + key.pem(), "Domain: not a domain\n" + key.pem(),
+                                  "Hello\n" + key.pem(), std::string("Domain: example.test\n")})
+        EXPECT_EQ(error_code_of([&] { parse_public_key_file(bad, "t"); }), Errc::key_invalid) << bad;
 }
 
 TEST(Verify, WrongKeyUnknownKeyExpiredFuture) {
     std::string sealed = seal_text(kMsg);
     Keyring wrong;
-    wrong.add("sel1", PrivateKey::generate().public_key());
+    wrong.add("example.test", "sel1", PrivateKey::generate().public_key());
     EXPECT_EQ(judge_text(sealed, {}, kNow, wrong).reason, Reason::bad_signature);
     EXPECT_EQ(judge_text(sealed, {}, kNow, Keyring{}).reason, Reason::unknown_key);
     VerifyPolicy p;
@@ -113,14 +161,14 @@ TEST(Verify, KeyRotationAndCohort) {
     std::string by_new = seal_text(kMsg, {}, SealKey{"example.test", "sel2", new_key});
     std::string by_peer = seal_text(kMsg, {}, SealKey{"example.org", "mx2-2026", other_server});
     Keyring both;
-    both.add("sel1", old_key.public_key());
-    both.add("sel2", new_key.public_key());
-    both.add("mx2-2026", other_server.public_key());
+    both.add("example.test", "sel1", old_key.public_key());
+    both.add("example.test", "sel2", new_key.public_key());
+    both.add("example.org", "mx2-2026", other_server.public_key());
     EXPECT_EQ(judge_text(by_old, {}, kNow, both).verdict, Verdict::pass);  // in flight during rotation
     EXPECT_EQ(judge_text(by_new, {}, kNow, both).verdict, Verdict::pass);
     EXPECT_EQ(judge_text(by_peer, {}, kNow, both).verdict, Verdict::pass);
     Keyring rotated_out;
-    rotated_out.add("sel2", new_key.public_key());
+    rotated_out.add("example.test", "sel2", new_key.public_key());
     EXPECT_EQ(judge_text(by_old, {}, kNow, rotated_out).reason, Reason::unknown_key);
 }
 

@@ -81,7 +81,7 @@ TEST(SealFindings, HeaderSealBesideAnotherCohortsPartsIsCheckedAgainstTheWholeBo
     EXPECT_EQ(j.domain, "example.test");
     // And with both keys trusted, theirs still verifies too.
     Keyring both = test_keyring();
-    both.add("o1", other.key.public_key());
+    both.add("other.example", "o1", other.key.public_key());
     EXPECT_EQ(judge_text(ours, alice_policy(), kNow, both).verdict, Verdict::pass);
 }
 

@@ -20,7 +20,7 @@ SealKey test_key(std::string selector) { return SealKey{"example.test", std::mov
 
 Keyring test_keyring() {
     Keyring ring;
-    ring.add("sel1", vector_key().public_key());
+    ring.add("example.test", "sel1", vector_key().public_key());
     return ring;
 }
 

@@ -28,7 +28,7 @@ protected:
         dir_ = pattern;
         keys_ = dir_ / "keys";
         fs::create_directory(keys_);
-        write(keys_ / "sel1.pub", vector_key().public_key().pem());
+        write(keys_ / "sel1.pub", public_key_file_text("example.test", vector_key().public_key()));
         fs::create_directory(dir_ / "empty");
     }
     void TearDown() override { fs::remove_all(dir_); }
@@ -68,6 +68,17 @@ TEST_F(VerifyBinary, ExitStatusByVerdict) {
     old.now = static_cast<std::int64_t>(std::time(nullptr)) - 11 * 86400;  // MaxAge is 10 days
     EXPECT_EQ(verify(with_keys({"-r", "alice@example.test"}), test_bounce("sendmail-dsn.eml", sealed_original(old))).status,
               1);
+}
+
+TEST_F(VerifyBinary, MailThatNeedsNoKeyDoesNotWaitOnTheKeyring) {
+    // The recipe hands every message to the verifier: a broken keyring must
+    // defer the bounces (75), not all mail.
+    for (const char* ring : {"empty", "absent"}) {
+        EXPECT_EQ(verify({"-K", (dir_ / ring).string()}, read_test_data("bounces/ordinary.eml")).status, 0) << ring;
+        ProcessResult r = verify({"-K", (dir_ / ring).string()}, test_bounce("sendmail-dsn.eml", sealed_now()));
+        EXPECT_EQ(r.status, 75) << ring;
+        EXPECT_NE(r.err.find(ring), std::string::npos) << r.err;
+    }
 }
 
 TEST_F(VerifyBinary, OwnTroubleIsTempfail) {
@@ -140,7 +151,8 @@ TEST_F(VerifyBinary, OverTheSizeLimit) {
 TEST_F(VerifyBinary, VerbosePrintsEverySteps) {
     ProcessResult r = verify(with_keys({"-v", "-r", "alice@example.test"}), test_bounce("sendmail-dsn.eml", sealed_now()));
     EXPECT_EQ(r.status, 0);
-    for (const char* step : {"keyring", "classified as bounce", "copy 1: part 3 (message/rfc822)",
+    for (const char* step : {"keyring", "sel1 (example.test,", "classified as bounce",
+                             "returned copy: part 3 (message/rfc822)",
                              "signature verifies", "body hash matches", "verdict: pass"})
         EXPECT_NE(r.err.find(step), std::string::npos) << step << "\n" << r.err;
     ProcessResult quiet = verify(with_keys({"-r", "alice@example.test"}), test_bounce("sendmail-dsn.eml", sealed_now()));
@@ -153,9 +165,30 @@ TEST_F(VerifyBinary, CheckOnly) {
     EXPECT_EQ(ok.out, "configuration OK\n");
     ProcessResult empty = verify({"-n", "-K", (dir_ / "empty").string()}, "");
     EXPECT_EQ(empty.status, 1);
-    EXPECT_NE(empty.err.find("no usable key"), std::string::npos) << empty.err;
+    EXPECT_NE(empty.err.find("no key file"), std::string::npos) << empty.err;
     write(keys_ / "broken.pub", "not a key\n");
     ProcessResult broken = verify(with_keys({"-n"}), "");
     EXPECT_EQ(broken.status, 1);
     EXPECT_NE(broken.err.find("broken.pub"), std::string::npos) << broken.err;
+}
+
+TEST_F(VerifyBinary, KeyFilesAreReadOnlyWhenASealNamesThem) {
+    // A broken file beside the key does not disturb a run, since no seal
+    // names it; -n, which reads every file, reports it.
+    write(keys_ / "broken.pub", "not a key\n");
+    ProcessResult r = verify(with_keys({"-r", "alice@example.test"}), test_bounce("sendmail-dsn.eml", sealed_now()));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(verify(with_keys({"-n"}), "").status, 1);
+}
+
+TEST_F(VerifyBinary, KeyFileWithoutADomainLineStillWorksAndSaysSo) {
+    // The layout before the Domain line: the key vouches for any domain,
+    // every use is logged, and -n asks for the line.
+    write(keys_ / "sel1.pub", vector_key().public_key().pem());
+    ProcessResult r = verify(with_keys({"-v", "-r", "alice@example.test"}), test_bounce("sendmail-dsn.eml", sealed_now()));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.err.find("has no Domain line, so it vouches for any signer domain"), std::string::npos) << r.err;
+    ProcessResult check = verify(with_keys({"-n"}), "");
+    EXPECT_EQ(check.status, 1);
+    EXPECT_NE(check.err.find("Domain:"), std::string::npos) << check.err;
 }

@@ -18,7 +18,7 @@ what the program under test must answer:
 Bounces return the genuine sealed original wherever the hostile structure
 leaves it readable, so "pass" is the correct judgement there and a
 robustness fix cannot hide behind "malformed". Cases over a documented
-limit (docs/VERIFY.md section 4) must fail as malformed.
+limit (docs/VERIFY.md section 7) must fail as malformed.
 
 Python 3 standard library only; nothing here runs the programs, and the
 50 MB case is why this runs at test time instead of being committed.
@@ -132,9 +132,15 @@ def cases(original, header_original):
     add("parts-10000-bare", dsn("bare", original, [part('multipart/mixed; boundary="bare"', multipart("bare", bare))]),
         verify=malformed)
 
-    # Header blocks and lines.
-    filler = "".join("X-Filler-%d: header line %d of a hundred thousand\n" % (i, i) for i in range(100000))
-    add("headers-100000", dsn("headers", original, head_extra=filler), verify=ok)
+    # Header blocks and lines: just under the guard's 100,000 fields, and over.
+    filler = "".join("X-Filler-%d: header line %d of ninety thousand\n" % (i, i) for i in range(90000))
+    add("headers-90000", dsn("headers", original, head_extra=filler), verify=ok)
+    many_fields = "".join("X-F%d: v\n" % i for i in range(150000))
+    add("headers-150000", dsn("headers2", original, head_extra=many_fields), verify=malformed)
+    # A million short fields in the returned copy's header: some 70 times
+    # their size in GMime objects, were they parsed.
+    head, body = header_and_body(original)
+    add("copy-headers-1m", dsn("copyheaders", "A: b\n" * 1000000 + head + "\n" + body), verify=malformed)
     long_text = "x" * 100000 + "\n" + ("word " * 20000) + "\n"
     add("long-lines",
         dsn("long", original, [part("text/plain", long_text)], head_extra="X-Long: " + "y" * 5000 + "\n"),
@@ -171,22 +177,57 @@ def cases(original, header_original):
         for level in range(levels):
             text = dsn("nest%d" % level, text, boundary="nest-%d" % level)
         return text
-    add("nested-8", nest(8), verify=ok)
-    add("nested-20", nest(20), verify=malformed)
+    # The returned copy is the inner bounce, judged by its own header alone.
+    add("nested-8", nest(8), verify=["fail (no-seal)"])
+    add("nested-20", nest(20), verify=["fail (no-seal)", "fail (malformed)"])
 
-    # Seal fields: repeated, huge.
+    # Seal fields: repeated, huge. More than 16 in one header is no chain
+    # of cohorts: malformed, whatever they say.
     head, body = header_and_body(original)
     field = seal_field(original)
-    add("seal-repeated-1000", dsn("repeated", head + field * 999 + "\n" + body), verify=ok)
-    # Seals of 999 other signers must not hide ours (a forged one of our own
-    # domain would rightly make the carriers disagree: FORMAT.md 7.1).
+    add("seal-repeated-16", dsn("repeated16", head + field * 15 + "\n" + body), verify=ok)
+    add("seal-repeated-1000", dsn("repeated", head + field * 999 + "\n" + body), verify=malformed)
     forged = "".join(field.replace("d=example.test", "d=s%d.forged.example" % i, 1) for i in range(999))
-    add("seal-forged-1000", dsn("forged", head + forged + "\n" + body), verify=ok)
+    add("seal-forged-1000", dsn("forged", head + forged + "\n" + body), verify=malformed)
+    # 190,000 fields (issue 12: 30 s before the guard).
+    add("seal-fields-190000", dsn("seal190k", head + field * 189999 + "\n" + body), verify=malformed)
     huge = "Bounce-Seal: v=1; a=ed25519-sha256; c=mime-relaxed; d=example.test; s=sel1; n=" + "A" * (1 << 20) + "\n"
     add("seal-1mb-field", dsn("huge", head + huge + "\n" + body), verify=ok)
     hhead, hbody = header_and_body(header_original)
     hhead = hhead.replace(seal_field(header_original), huge)
     add("seal-1mb-field-alone", dsn("hugealone", hhead + "\n" + hbody), verify=malformed)
+
+    # Header-like text (issue 12): every block of it looked like a returned
+    # copy, each read to the end of the text and searched again. Now the
+    # copy starts at the first block and the rest is its body, read once.
+    block = ("Received: from relay.example by mx.example; Mon, 23 Nov 2026 10:00:00 +0000\n"
+             "From: someone@example.org\nDate: Mon, 23 Nov 2026 10:00:00 +0000\n"
+             "Message-ID: <header-like@example.org>\n\n")
+    qmail = ("From: MAILER-DAEMON@mx.remote.example\nTo: alice@example.test\nSubject: failure notice\n\n"
+             "Hi. This is the qmail-send program at mx.remote.example.\n\n"
+             "--- Below this line is a copy of the message.\n\n")
+    for mb in (16, 63):
+        add("headerlike-%dmb" % mb, qmail + block * (mb * 1024 * 1024 // len(block)), verify=["fail (no-seal)"])
+    # The same text quoted: one header run of millions of quoted lines.
+    quoted = "> X-Quoted: v\n" * (16 * 1024 * 1024 // 14)
+    add("quoted-header-run-16mb", qmail + "> Received: from x by y\n" + quoted, verify=malformed)
+    # Nesting spelled "Content-Type :", which GMime reads as Content-Type
+    # (issue 12: 400,000 levels took the whole TimeLimit).
+    spaced = ["Content-Type : multipart/mixed; boundary=\"s%d\"\n\n--s%d\n" % (i, i) for i in range(400000)]
+    add("content-type-spaced-400000", DSN_HEAD.format(name="spaced") + "".join(spaced) + "\nbottom\n",
+        verify=malformed)
+    # Two million lines starting with "--" below 1,900 open multiparts: GMime
+    # compares each with every open boundary.
+    deep = ["Content-Type: multipart/mixed; boundary=\"d%d\"\n\n--d%d\n" % (i, i) for i in range(1900)]
+    add("dashes-under-deep-nesting", DSN_HEAD.format(name="dashes") + "".join(deep) + "\n" + "--x\n" * 2000000,
+        verify=malformed)
+    # 1,900 parts of the returned copy that start like seal record parts.
+    looks = multipart("look", [part("text/plain", "Bounce seal record: lets the sender spot forged bounces. "
+                                                  "Safe to ignore.\nv=1\n") for _ in range(1900)])
+    unsealed_head = head.replace(field, "").replace("Content-Type:", "X-Old-Content-Type:")
+    add("lookalike-parts-1900", dsn("looks", unsealed_head +
+                                    'Content-Type: multipart/mixed; boundary="look"\n\n' + looks),
+        verify=["fail (malformed)", "fail (no-seal)"])
 
     # Outbound messages for the milter: deep, wide, long header.
     out_head = ("From: Alice <alice@example.test>\nTo: Bob <bob@remote.example>\n"
