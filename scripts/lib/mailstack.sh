@@ -84,7 +84,6 @@ MS__SENDMAIL_PID=
 MS__LOG_OFFSET=0
 # shellcheck source=packages.sh
 . "$MS_LIBDIR/packages.sh"
-mapfile -t MS__DEPS < <(bs_packages mail | tr ' ' '\n')
 
 # ---------------------------------------------------------------- helpers --
 
@@ -226,9 +225,9 @@ ms_waitfor() {
 ms_deps() {
   local mode=${1:---print} missing
   case $mode in
-    --print) printf '%s\n' "${MS__DEPS[@]}" ;;
-    --check) missing=$(bs_missing_packages "${MS__DEPS[@]}"); [ -z "$missing" ] || { echo "$missing"; return 1; } ;;
-    --install) bs_install_packages "${MS__DEPS[@]}" ;;
+    --print) bs_packages mail ;;
+    --check) missing=$(bs_missing_groups mail); [ -z "$missing" ] || { echo "$missing"; return 1; } ;;
+    --install) bs_install_groups mail ;;
     *) ms__die "ms_deps: unknown option $mode" ;;
   esac
 }

@@ -1,45 +1,64 @@
 # shellcheck shell=bash
-# packages.sh: the Debian 12 packages bounceseal needs, by purpose, and one
-# way to install the missing ones. Sourced by scripts/test, scripts/demo,
-# scripts/bench and the mail stack harness.
+# packages.sh: the Debian 12 packages bounceseal needs, by purpose, and the
+# one way to install them. Sourced by scripts/test, scripts/demo,
+# scripts/bench, .ci/run and the mail stack harness.
+#
+#   bs_install_groups GROUP...   installs what the groups need and is missing
+#   bs_missing_groups GROUP...   prints the missing packages of the groups
+#   bs_missing_packages PKG...   prints those of PKG that are not installed
+#   bs_packages GROUP...         prints the packages of the groups, one a line
+#   bs_other_mta                 prints why this machine has an MTA that
+#                                installing sendmail would replace
 #
 # What it does: checks dpkg for each package and installs only what is
 # missing, with apt-get (root only). sendmail-bin's postinst stalls for a
 # minute and asks DNS when the host name is unqualified, so apt runs in a
 # private mount namespace whose /etc/hosts gives the host a full name; a
-# temporary policy-rc.d keeps the postinst from starting the machine's own
-# sendmail or opendkim.
-# What it does not: configure anything, or touch /etc/mail.
+# policy-rc.d (the machine's, or a temporary one) keeps the postinst from
+# starting any service. It refuses to install sendmail-bin on a machine
+# whose MTA is another one (Debian would remove that MTA to make room), and
+# when it does install sendmail-bin it disables the system's sendmail
+# service, which the package enables: the project runs its own private
+# sendmail and needs none at boot.
+# What it does not: configure anything, or touch /etc/mail. Installing
+# sendmail-bin leaves what its package makes: /etc/mail, /etc/cron.d/sendmail,
+# a "sendmail: all" line in /etc/hosts.allow, the users smmta and smmsp
+# (README.md says so; `apt-get purge sendmail-base` removes them).
 
 [ -n "${BS__PACKAGES_LOADED:-}" ] && return 0
 BS__PACKAGES_LOADED=1
 
-# bs_packages GROUP...: prints the packages of each group.
+# bs_packages GROUP...: prints the packages of each group, one a line.
 #   build   compiler, CMake and the libraries bounceseal links
-#   test    what the test suite runs besides the build
+#   test    what the test suite runs besides the build (shellcheck, the
+#           fresh-root test's mmdebstrap and git, systemd-analyze, ...)
 #   mail    the real mail stack of the end-to-end tests and the demo
 #   impact  recipient-impact tests: spam scoring, DKIM, a mail client
 #   bench   benchmarks
 #   fuzz    libFuzzer and sanitizer runtimes
+#   fresh   what scripts/demo --throwaway-root needs to make a root
 #   suite   everything scripts/test (and so CI) needs: all of the above
 bs_packages() {
-  local g
+  local g list
   for g in "$@"; do
     case $g in
-      suite) bs_packages build test mail impact bench fuzz ;;
-      build) echo build-essential cmake pkg-config libmilter-dev libgmime-3.0-dev libglib2.0-dev \
-                  libspdlog-dev libssl-dev libgtest-dev ;;
-      test) echo openssl python3 miltertest man-db groff-base dpkg-dev file strace bc time ;;
-      mail) echo sendmail-bin sendmail-cf m4 procmail swaks python3 util-linux bsdutils passwd procps ;;
-      impact) echo spamassassin opendkim opendkim-tools python3-dkim mutt tmux ;;
-      bench) echo libbenchmark-dev valgrind opendkim opendkim-tools procmail ;;
-      fuzz) echo clang-14 libclang-rt-14-dev libfuzzer-14-dev ;;
+      suite) bs_packages build test mail impact bench fuzz fresh; continue ;;
+      build) list=(build-essential cmake pkg-config libmilter-dev libgmime-3.0-dev libglib2.0-dev
+                   libspdlog-dev libssl-dev libgtest-dev) ;;
+      test) list=(openssl python3 miltertest man-db groff-base dpkg-dev file strace bc time shellcheck
+                  mmdebstrap git systemd) ;;
+      mail) list=(sendmail-bin sendmail-cf m4 procmail swaks python3 util-linux bsdutils passwd procps) ;;
+      impact) list=(spamassassin opendkim opendkim-tools python3-dkim mutt tmux) ;;
+      bench) list=(libbenchmark-dev valgrind opendkim opendkim-tools procmail) ;;
+      fuzz) list=(clang-14 libclang-rt-14-dev libfuzzer-14-dev) ;;
+      fresh) list=(mmdebstrap git) ;;
       *) echo "bs_packages: unknown group $g" >&2; return 1 ;;
     esac
+    printf '%s\n' "${list[@]}"
   done
 }
 
-# bs_missing_packages PKG...: prints those not installed.
+# bs_missing_packages PKG...: prints those not installed, one a line.
 bs_missing_packages() {
   local p
   for p in "$@"; do
@@ -47,16 +66,81 @@ bs_missing_packages() {
   done
 }
 
-# bs_install_packages PKG...: installs the missing ones (needs root).
-bs_install_packages() {
-  local missing tmp made_policy=0 rc=0
-  mapfile -t missing < <(bs_missing_packages "$@")
-  [ "${#missing[@]}" -eq 0 ] && return 0
+# bs_missing_groups GROUP...: prints the missing packages of the groups,
+# each once; fails on an unknown group.
+bs_missing_groups() {
+  local wanted
+  wanted=$(bs_packages "$@") || return 1
+  # shellcheck disable=SC2046  # package names have no white space
+  bs_missing_packages $(printf '%s\n' "$wanted" | awk '!seen[$0]++')
+}
+
+# bs__listens_on_25: something accepts TCP connections on port 25
+# (/proc/net/tcp{,6}: local port 0019 in state 0A, LISTEN).
+bs__listens_on_25() {
+  awk 'FNR > 1 && $4 == "0A" && $2 ~ /:0019$/ { found = 1 } END { exit !found }' \
+    /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# bs_other_mta: if this machine has an MTA other than sendmail, prints what
+# shows it (one line each) and succeeds; fails if there is none. Installing
+# sendmail-bin would make Debian remove that MTA.
+bs_other_mta() {
+  local found=1 owner pkg
+  while read -r pkg; do
+    echo "the package $pkg is this machine's mail transport agent"; found=0
+  done < <(dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Provides}\n' 2>/dev/null |
+           awk '$1 ~ /^[ih]i/ && $2 != "sendmail-bin" && / mail-transport-agent(,| |$)/ { print $2 }')
+  if [ -e /usr/sbin/sendmail ] && [ "$(bs_missing_packages sendmail-bin)" = sendmail-bin ]; then
+    owner=$(dpkg-query -S /usr/sbin/sendmail 2>/dev/null | cut -d: -f1)
+    if [ -z "$owner" ]; then
+      echo "/usr/sbin/sendmail belongs to no package (an MTA installed by hand)"; found=0
+    fi
+  fi
+  if bs__listens_on_25 && [ "$(bs_missing_packages sendmail-bin)" = sendmail-bin ]; then
+    echo "something other than Debian's sendmail listens on port 25"; found=0
+  fi
+  return "$found"
+}
+
+# bs__disable_system_sendmail: the sendmail-bin package enables the system's
+# sendmail (SysV links and the systemd unit); undo that, without starting or
+# stopping anything.
+bs__disable_system_sendmail() {
+  if [ -e /etc/init.d/sendmail ] && command -v update-rc.d > /dev/null; then
+    update-rc.d sendmail disable > /dev/null 2>&1 || true
+  fi
+  if command -v deb-systemd-helper > /dev/null; then
+    deb-systemd-helper disable sendmail.service > /dev/null 2>&1 || true
+  fi
+  echo "sendmail-bin installed; the system's sendmail service is disabled (not started, not enabled at boot)"
+}
+
+# bs_install_groups GROUP...: installs the missing packages of the groups
+# (needs root). Status 0 when all are installed, 3 when it refused because
+# another MTA would be replaced (nothing changed), 1 on any other failure.
+bs_install_groups() {
+  local absent tmp made_policy=0 rc=0 new_sendmail=0 why
+  absent=$(bs_missing_groups "$@") || return 1
+  mapfile -t absent < <(printf '%s' "$absent" | sed '/^$/d')
+  [ "${#absent[@]}" -eq 0 ] && return 0
+  if printf '%s\n' "${absent[@]}" | grep -qx sendmail-bin; then
+    if why=$(bs_other_mta); then
+      {
+        echo "Not installing sendmail-bin: this machine has another mail transport agent,"
+        echo "and Debian would remove it to install sendmail:"
+        printf '%s\n' "$why" | sed 's/^/  /'
+        echo "Nothing was installed or changed."
+      } >&2
+      return 3
+    fi
+    new_sendmail=1
+  fi
   if [ "$(id -u)" != 0 ]; then
-    echo "missing Debian packages (run as root to install them): ${missing[*]}" >&2
+    echo "missing Debian packages (run as root to install them): ${absent[*]}" >&2
     return 1
   fi
-  echo "installing: ${missing[*]}"
+  echo "installing: ${absent[*]}"
   tmp=$(mktemp -d /run/bounceseal-apt.XXXXXX) || return 1
   chmod 0755 "$tmp"
   printf '127.0.0.1 localhost\n127.0.0.1 %s.localdomain %s\n::1 localhost ip6-localhost\n' \
@@ -71,10 +155,13 @@ bs_install_packages() {
     if command -v unshare > /dev/null && unshare -m true 2> /dev/null; then
       # shellcheck disable=SC2016  # expanded by the inner sh
       DEBIAN_FRONTEND=noninteractive unshare -m sh -c 'mount --bind "$0" /etc/hosts &&
-        exec apt-get install -y -qq --no-install-recommends "$@"' "$tmp/hosts" "${missing[@]}" || rc=$?
+        exec apt-get install -y -qq --no-install-recommends "$@"' "$tmp/hosts" "${absent[@]}" || rc=$?
     else
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${absent[@]}" || rc=$?
     fi
+  fi
+  if [ "$new_sendmail" = 1 ] && [ -z "$(bs_missing_packages sendmail-bin)" ]; then
+    bs__disable_system_sendmail
   fi
   [ "$made_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
   rm -rf "$tmp"
