@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # SS_* and MS_* are read by mailstack.sh and the callers
 # sealstack.sh: bounceseal on the private mail stack of mailstack.sh, for the
 # demo and the end-to-end tests. Source mailstack.sh first, then call
 #

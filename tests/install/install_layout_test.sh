@@ -256,6 +256,7 @@ deb() {
   run_script "$log" "$c/postinst" configure 0.0.1 -- GETENT_RC=0 WAS_ENABLED=1 || true
   check "upgrade: an existing user is kept, a disabled unit stays disabled" \
     lacks "$log" '^adduser|^systemd-sysusers|^deb-systemd-helper enable'
+  # shellcheck disable=SC2016  # eval expands them
   check "remove: prerm and postrm succeed" \
     eval 'run_script "$log.prerm" "$c/prerm" remove && run_script "$log" "$c/postrm" remove'
   if [ -x /usr/bin/deb-systemd-helper ]; then
