@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <sysexits.h>
 
+#include "bounceseal/cli.hpp"
 #include "bounceseal/config.hpp"
 #include "reload.hpp"
 #include "startup.hpp"
@@ -32,7 +33,7 @@ struct Options {
 
 void usage(std::FILE* out) {
     std::fprintf(out,
-                 "usage: %s [-fnv] [-c FILE] [-p SOCKET] [-k KEYFILE -s SELECTOR -d DOMAIN]\n"
+                 "usage: %s [-fnvhV] [-c FILE] [-p SOCKET] [-k KEYFILE -s SELECTOR -d DOMAIN]\n"
                  "       [-u USER[:GROUP]] [-P PIDFILE]\n"
                  "  -c FILE      configuration file (default %s)\n"
                  "  -p SOCKET    unix:/PATH, local:/PATH, inet:PORT@HOST or inet6:PORT@HOST\n"
@@ -43,7 +44,8 @@ void usage(std::FILE* out) {
                  "  -f           stay in the foreground and log to standard error too\n"
                  "  -n           check the configuration and the key, then exit\n"
                  "  -v           verbose: log debugging details (with -n: print the settings)\n"
-                 "  -V           print the version and exit\n",
+                 "  -h, --help   print this help and exit\n"
+                 "  -V, --version  print the version and exit\n",
                  kProgram, std::string(kDefaultConfigFile).c_str());
 }
 
@@ -59,7 +61,7 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
         o.overrides.push_back({"milter", key, std::move(value), flag});
     };
     int c;
-    while ((c = getopt(argc, argv, "c:d:fhk:nP:p:s:u:vV")) != -1) {
+    while ((c = getopt_long(argc, argv, "c:d:fhk:nP:p:s:u:vV", cli::kStandardOptions, nullptr)) != -1) {
         switch (c) {
         case 'c': o.config = absolute_path(optarg); break;
         case 'd': add("Domain", optarg, "-d"); o.have_domain = true; break;
@@ -72,7 +74,7 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
         case 's': add("Selector", optarg, "-s"); o.have_selector = true; break;
         case 'u': add("UserID", optarg, "-u"); break;
         case 'v': o.verbose = true; break;
-        case 'V': std::printf("%s %s\n", kProgram, BOUNCESEAL_VERSION); return EX_OK;
+        case 'V': cli::print_version(kProgram); return EX_OK;
         default: usage(stderr); return EX_USAGE;
         }
     }

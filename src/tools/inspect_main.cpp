@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "bounceseal/bounce.hpp"
+#include "bounceseal/cli.hpp"
 #include "bounceseal/error.hpp"
 #include "bounceseal/mime.hpp"
 #include "tool_util.hpp"
@@ -23,7 +24,9 @@ constexpr const char* kProg = "bounceseal-inspect";
 int usage(int status) {
     (status == 0 ? std::cout : std::cerr)
         << "usage: " << kProg << " [-K KEYRING_DIR] [-r RECIPIENT]... [-t UNIX_TIME] [-v] < message-or-bounce\n"
-        << "  Shows the seals found and the result of each check.\n";
+        << "  Shows the seals found and the result of each check.\n"
+        << "  -h, --help     print this help and exit\n"
+        << "  -V, --version  print the version and exit\n";
     return status;
 }
 
@@ -97,7 +100,7 @@ int main(int argc, char** argv) {
     std::int64_t now = std::time(nullptr);
     bool verbose = false;
     int opt;
-    while ((opt = getopt(argc, argv, "K:r:t:vh")) != -1) {
+    while ((opt = getopt_long(argc, argv, "K:r:t:vhV", cli::kStandardOptions, nullptr)) != -1) {
         switch (opt) {
         case 'K': keyring_dir = optarg; break;
         case 'r': policy.recipients.push_back(optarg); break;
@@ -109,6 +112,7 @@ int main(int argc, char** argv) {
         }
         case 'v': verbose = true; break;
         case 'h': return usage(0);
+        case 'V': cli::print_version(kProg); return 0;
         default: return usage(2);
         }
     }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "bounceseal/cli.hpp"
 #include "bounceseal/error.hpp"
 #include "bounceseal/keys.hpp"
 #include "tool_util.hpp"
@@ -19,7 +20,9 @@ constexpr const char* kProg = "bounceseal-keygen";
 int usage(int status) {
     (status == 0 ? std::cout : std::cerr)
         << "usage: " << kProg << " -d DOMAIN -s SELECTOR [-D DIRECTORY]\n"
-        << "  Writes DIRECTORY/SELECTOR.private (mode 0600) and DIRECTORY/SELECTOR.pub (Domain line and public key).\n";
+        << "  Writes DIRECTORY/SELECTOR.private (mode 0600) and DIRECTORY/SELECTOR.pub (Domain line and public key).\n"
+        << "  -h, --help     print this help and exit\n"
+        << "  -V, --version  print the version and exit\n";
     return status;
 }
 
@@ -29,12 +32,13 @@ int main(int argc, char** argv) {
     using namespace bounceseal;
     std::string domain, selector, dir = ".";
     int opt;
-    while ((opt = getopt(argc, argv, "d:s:D:h")) != -1) {
+    while ((opt = getopt_long(argc, argv, "d:s:D:hV", cli::kStandardOptions, nullptr)) != -1) {
         switch (opt) {
         case 'd': domain = optarg; break;
         case 's': selector = optarg; break;
         case 'D': dir = optarg; break;
         case 'h': return usage(0);
+        case 'V': cli::print_version(kProg); return 0;
         default: return usage(2);
         }
     }

@@ -9,6 +9,7 @@
 
 #include <gmime/gmime.h>
 
+#include "bounceseal/cli.hpp"
 #include "bounceseal/error.hpp"
 #include "bounceseal/mime.hpp"
 #include "bounceseal/seal.hpp"
@@ -22,7 +23,9 @@ int usage(int status) {
     (status == 0 ? std::cout : std::cerr)
         << "usage: " << kProg << " -k KEYFILE -d DOMAIN -s SELECTOR [-f ENVELOPE_SENDER] [-t UNIX_TIME]\n"
         << "                       [-m both|wrap|header] < message > sealed\n"
-        << "  Without -f, the envelope sender is taken from Return-Path:, else From:.\n";
+        << "  Without -f, the envelope sender is taken from Return-Path:, else From:.\n"
+        << "  -h, --help     print this help and exit\n"
+        << "  -V, --version  print the version and exit\n";
     return status;
 }
 
@@ -54,7 +57,7 @@ int main(int argc, char** argv) {
     bool have_sender = false;
     SealOptions options;
     int opt;
-    while ((opt = getopt(argc, argv, "k:d:s:f:t:m:h")) != -1) {
+    while ((opt = getopt_long(argc, argv, "k:d:s:f:t:m:hV", cli::kStandardOptions, nullptr)) != -1) {
         switch (opt) {
         case 'k': keyfile = optarg; break;
         case 'd': domain = optarg; break;
@@ -79,6 +82,7 @@ int main(int argc, char** argv) {
             else return usage(2);
             break;
         case 'h': return usage(0);
+        case 'V': cli::print_version(kProg); return 0;
         default: return usage(2);
         }
     }

@@ -20,6 +20,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bounceseal/cli.hpp"
 #include "bounceseal/error.hpp"
 #include "bounceseal/log.hpp"
 #include "deadline.hpp"
@@ -87,6 +88,10 @@ int run(int argc, char** argv, const StandardStreams& streams) {
     }
     if (o.help) {
         std::cout << usage_text();
+        return 0;
+    }
+    if (o.version) {
+        cli::print_version(kProgram);
         return 0;
     }
     log_init(kProgram, "mail", o.verbose, log_level(o));

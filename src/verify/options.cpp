@@ -2,7 +2,7 @@
 // It checks only the form of the options, not whether files exist.
 #include "options.hpp"
 
-#include <getopt.h>
+#include "bounceseal/cli.hpp"
 
 namespace bounceseal::verifier {
 
@@ -16,6 +16,8 @@ std::string usage_text() {
            "  --filter        write the message back with a Bounce-Seal-Verdict: header line\n"
            "  -v              print every step on standard error\n"
            "  -n              check the configuration and the keyring, then exit\n"
+           "  -h, --help      print this help and exit\n"
+           "  -V, --version   print the version and exit\n"
            "Exit status: 0 deliver (pass, pass-headers-only, not a bounce; always with --filter),\n"
            "1 forged or invalid bounce (or -n found problems), 75 internal error.\n";
 }
@@ -23,14 +25,15 @@ std::string usage_text() {
 Options parse_options(int argc, char** argv) {
     static const option long_options[] = {
         {"filter", no_argument, nullptr, 'f'},
-        {"help", no_argument, nullptr, 'h'},
-        {nullptr, 0, nullptr, 0},
+        cli::kHelp,
+        cli::kVersion,
+        cli::kEnd,
     };
     Options o;
     opterr = 0;  // we report problems ourselves, in one place
     optind = 1;
     int opt;
-    while ((opt = getopt_long(argc, argv, ":c:K:r:vnh", long_options, nullptr)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":c:K:r:vnhV", long_options, nullptr)) != -1) {
         switch (opt) {
         case 'c': o.config = optarg; break;
         case 'K': o.keyring = optarg; break;
@@ -42,6 +45,7 @@ Options parse_options(int argc, char** argv) {
         case 'v': o.verbose = true; break;
         case 'n': o.check = true; break;
         case 'h': o.help = true; break;
+        case 'V': o.version = true; break;
         case ':': throw UsageError(std::string("option -") + static_cast<char>(optopt) + " needs an argument");
         default:
             throw UsageError(optopt != 0 ? std::string("unknown option -") + static_cast<char>(optopt)

@@ -1,6 +1,7 @@
 // options.hpp - the command line of bounceseal-verify, a contract with the
 // procmail recipes that call it:
 //   bounceseal-verify [-c CONFIG] [-K KEYRING_DIR] [-r RECIPIENT]... [--filter] [-v] [-n]
+//   bounceseal-verify -h|--help|-V|--version
 // It only parses; what the options mean is main.cpp's and setup.cpp's.
 #pragma once
 
@@ -22,6 +23,7 @@ struct Options {
     bool verbose = false;                          // -v: every step to standard error
     bool check = false;                            // -n: check configuration and keyring only
     bool help = false;                             // -h, --help
+    bool version = false;                          // -V, --version
 };
 
 // A command line that cannot be run; what() says why.
