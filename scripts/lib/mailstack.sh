@@ -14,8 +14,10 @@
 # stalls on an unqualified host name), on 127.0.0.1 only, with up to two
 # milters, delivering through the real procmail into Maildirs of test users
 # whose recipe (the shipped conf/procmailrc.example) pipes every message to a
-# verifier command. It captures syslog into
-# a file when the machine has no /dev/log.
+# verifier command. It reads the log lines where they really go: the systemd
+# journal when journald owns /dev/log (a stock Debian 12), the system's mail
+# log file under another syslog daemon, or, when nothing serves /dev/log (a
+# container), a capture of its own.
 # What it does not: touch the machine's own MTA (/etc/mail, its queue, port
 # 25), send anything off the machine, or touch users other than the bs-*
 # test users it creates. Parallel instances work: each has its own tree,
@@ -42,7 +44,9 @@
 #   MS_USERS_HOME [/var/lib/bounceseal-test] passwd homes of the test users,
 #   KEEP=1 keeps the tree at cleanup for inspection.
 # Set by the library: MS_DIR, MS_RUN_ID, MS_TAG (sendmail's syslog tag),
-#   MS_LOG, MS_LOG_MODE (devlog|syslog|none), MS_LAST_SEND, MS_SPAWNED_PID.
+#   MS_LOG (the log file; "journal" when the lines are read with journalctl;
+#   empty when they cannot be read), MS_LOG_MODE (devlog|journal|syslog|none),
+#   MS_LAST_SEND, MS_SPAWNED_PID.
 #
 # Safe under set -euo pipefail; functions return non-zero instead of exiting,
 # except ms__die on misuse (which ends the caller's script; its trap cleans up).
@@ -82,6 +86,7 @@ MS_SPAWNED_PID=${MS_SPAWNED_PID:-}
 MS__PIDS=()            # ms_spawn / ms_track_pid, stopped at cleanup
 MS__SENDMAIL_PID=
 MS__LOG_OFFSET=0
+MS__JOURNAL_SINCE=     # journal mode: cursor (or @time) where this instance began
 # shellcheck source=packages.sh
 . "$MS_LIBDIR/packages.sh"
 
@@ -197,6 +202,13 @@ ms__reap_stale() {
     rm -rf "$t"
   done
   flock -u "$lockfd"; exec {lockfd}>&-
+}
+
+# ms__journald_devlog: /dev/log is systemd-journald's (as on a stock Debian
+# 12, where no other syslog daemon is installed) and journalctl can read it.
+ms__journald_devlog() {
+  [ -S /run/systemd/journal/dev-log ] && [ "$(readlink -f /dev/log)" = /run/systemd/journal/dev-log ] &&
+    command -v journalctl > /dev/null
 }
 
 # ms__probe_devlog: something is serving /dev/log.
@@ -578,7 +590,8 @@ ms_wait_queue_empty() { ms_waitfor "$1" ms__queue_empty; }
 # ------------------------------------------------------------------ logs --
 
 # ms__log_start: log capture. If /dev/log is served by a harness listener
-# (another instance), attach to it; if it is served by the system, use the
+# (another instance), attach to it; if it is journald's, read the journal
+# from its current end; if another syslog daemon serves it, use the
 # system's mail log file from its current end; if nothing serves it, start
 # devlog.py on /dev/log. Every harness listener writes to one file per
 # instance ($MS_DIR/maillog) through a tap; the last instance to leave stops
@@ -592,6 +605,11 @@ ms__log_start() {
   if [ -n "$lpid" ] && ms__alive "$lpid" && grep -q devlog.py "/proc/$lpid/cmdline" 2>/dev/null \
      && ms__probe_devlog; then
     ms__attach_tap "$shared"
+  elif ms__journald_devlog && ms__probe_devlog; then
+    MS_LOG_MODE=journal MS_LOG=journal
+    MS__JOURNAL_SINCE=$(journalctl -q -n 0 --show-cursor 2>/dev/null | sed -n 's/^-- cursor: //p')
+    # An empty journal has no cursor yet: everything from now on, then.
+    [ -n "$MS__JOURNAL_SINCE" ] || MS__JOURNAL_SINCE=@$(( $(ms__now_us) / 1000000 - 1 ))
   elif ms__probe_devlog; then
     MS_LOG_MODE=syslog MS_LOG=''
     for f in /var/log/mail.log /var/log/maillog /var/log/syslog /var/log/messages; do
@@ -649,13 +667,22 @@ ms__log_stop() {
   MS_LOG_MODE=none
 }
 
-# ms_log_file: prints the file holding this instance's syslog lines (empty
-# if logs go to a system syslog whose file cannot be read).
+# ms_log_file: prints the file holding this instance's syslog lines
+# ("journal" if they are in the systemd journal; empty if logs go to a
+# system syslog whose file cannot be read).
 ms_log_file() { printf '%s\n' "$MS_LOG"; }
 
-# ms_log_lines: prints the syslog lines of this instance's lifetime.
+# ms_log_lines: prints the syslog lines of this instance's lifetime, each
+# as a syslog file has it ("Mon DD HH:MM:SS host tag[pid]: message").
 ms_log_lines() {
   [ -n "$MS_LOG" ] || return 1
+  if [ "$MS_LOG_MODE" = journal ]; then
+    case $MS__JOURNAL_SINCE in
+      @*) journalctl -q --no-pager -o short --since "$MS__JOURNAL_SINCE" ;;
+      *) journalctl -q --no-pager -o short --after-cursor "$MS__JOURNAL_SINCE" ;;
+    esac
+    return
+  fi
   tail -c +"$((MS__LOG_OFFSET + 1))" "$MS_LOG"
 }
 
