@@ -13,9 +13,9 @@
 # What it does: checks dpkg for each package and installs only what is
 # missing, with apt-get (root only). sendmail-bin's postinst stalls for a
 # minute and asks DNS when the host name is unqualified, so apt runs in a
-# private mount namespace whose /etc/hosts gives the host a full name; a
-# policy-rc.d (the machine's, or a temporary one) keeps the postinst from
-# starting any service. It refuses to install sendmail-bin on a machine
+# private mount namespace whose /etc/hosts gives the host a full name and
+# whose policy-rc.d denies every start, so that no postinst starts a service
+# (whatever the machine's own policy-rc.d says). It refuses to install sendmail-bin on a machine
 # whose MTA is another one (Debian would remove that MTA to make room), and
 # when it does install sendmail-bin it disables the system's sendmail
 # service, which the package enables: the project runs its own private
@@ -145,17 +145,21 @@ bs_install_groups() {
   chmod 0755 "$tmp"
   printf '127.0.0.1 localhost\n127.0.0.1 %s.localdomain %s\n::1 localhost ip6-localhost\n' \
     "$(hostname)" "$(hostname)" > "$tmp/hosts"
+  # "exit 101": no maintainer script may start a service. A policy-rc.d the
+  # machine has already is covered by this one inside apt's namespace.
+  printf '#!/bin/sh\nexit 101\n' > "$tmp/policy-rc.d"
+  chmod 0755 "$tmp/policy-rc.d"
   if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-    chmod 0755 /usr/sbin/policy-rc.d
+    cp "$tmp/policy-rc.d" /usr/sbin/policy-rc.d
     made_policy=1
   fi
   DEBIAN_FRONTEND=noninteractive apt-get update -qq || rc=$?
   if [ "$rc" = 0 ]; then
     if command -v unshare > /dev/null && unshare -m true 2> /dev/null; then
       # shellcheck disable=SC2016  # expanded by the inner sh
-      DEBIAN_FRONTEND=noninteractive unshare -m sh -c 'mount --bind "$0" /etc/hosts &&
-        exec apt-get install -y -qq --no-install-recommends "$@"' "$tmp/hosts" "${absent[@]}" || rc=$?
+      DEBIAN_FRONTEND=noninteractive unshare -m sh -c 'mount --bind "$0/hosts" /etc/hosts &&
+        mount --bind "$0/policy-rc.d" /usr/sbin/policy-rc.d &&
+        exec apt-get install -y -qq --no-install-recommends "$@"' "$tmp" "${absent[@]}" || rc=$?
     else
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${absent[@]}" || rc=$?
     fi
