@@ -1,0 +1,207 @@
+#!/bin/bash
+# fresh_root_test.sh - the README's commands on fresh Debian 12 machines: the
+# proof that the project installs itself from nothing.
+#
+#   fresh_root_test.sh SOURCE_DIR LOG_DIR
+#
+# 1. Builds a minimal Debian 12 root with mmdebstrap from this machine's apt
+#    sources (scripts/lib/freshroot.sh), once for this run; every root below
+#    is a new copy of it.
+# 2. Clones the commit under test (HEAD of SOURCE_DIR, as committed) into the
+#    first root and fails unless the clone is exactly that commit.
+# 3. Runs the README's main command there, as root, from nothing:
+#    `scripts/demo`, with systemd-journald owning /dev/log as on a stock
+#    Debian 12. Passes only if it exits 0 and every step behaved: each of
+#    its "ok:" lines, no "FAILED:", and step 4 shows the programs' log
+#    lines (read from the journal) and the milter's counters. Then checks
+#    that no system sendmail is left enabled, and runs the demo a second
+#    time with nothing serving /dev/log (its own capture) on the same root.
+# 4. Runs the README's install section there (release build, cpack), then
+#    copies the .deb into a second fresh root and installs it with the
+#    README's apt command; makes a key, configures and checks the milter
+#    with the README's commands (`bounceseal-milter -n`, also as the unit's
+#    user), and `systemd-analyze verify`s the installed unit.
+# Every step is bounded in time; the roots, and every mount made for them
+# (all inside private namespaces), are gone when it ends, failed or not.
+# The commands it runs are taken from README.md, so the README cannot drift
+# from what is tested. Logs of every step go to LOG_DIR (replaced each run).
+# Needs root, mmdebstrap and git (packages.sh group "test") and the network
+# to Debian's repositories. Exit 0 all passed, 1 a check failed, 77 not root.
+# FRESH_TIMEOUT_SCALE multiplies every step's time limit (default 1).
+set -uo pipefail
+src=$(cd "${1:?usage: fresh_root_test.sh SOURCE_DIR LOG_DIR}" && pwd)
+logs=${2:?usage: fresh_root_test.sh SOURCE_DIR LOG_DIR}
+[ "$(id -u)" = 0 ] || { echo "skipped: needs root"; exit 77; }
+scale=${FRESH_TIMEOUT_SCALE:-1}
+
+passed=0 failed=0 t0=$SECONDS
+# check WHAT CMD...: one check; returns CMD's verdict.
+check() {
+  local what=$1; shift
+  if "$@"; then echo "ok - $what"; passed=$((passed + 1)); return 0; fi
+  echo "FAIL - $what"; failed=$((failed + 1)); return 1
+}
+finish() {
+  echo "$passed passed, $failed failed, $((SECONDS - t0)) s in all"
+  [ "$failed" -eq 0 ]
+  exit
+}
+# fatal WHAT: a step that the rest depends on failed.
+fatal() { echo "FAIL - $*"; failed=$((failed + 1)); finish; }
+# limit SECONDS: a step's time limit, scaled.
+limit() { echo $(( $1 * scale )); }
+# step NAME LIMIT ROOT CMD...: runs CMD in ROOT with its output in
+# LOG_DIR/NAME.log; prints how long it took; returns CMD's status.
+step() {
+  local name=$1 lim=$2 root=$3 started=$SECONDS rc=0; shift 3
+  fr_run "$root" "$lim" "$@" > "$logs/$name.log" 2>&1 < /dev/null || rc=$?
+  echo "# $name: $((SECONDS - started)) s (limit $lim s), exit $rc"
+  [ "$rc" = 124 ] && echo "# $name ran out of time"
+  return "$rc"
+}
+# show NAME: the end of a step's log, after a failure.
+show() { tail -n "${2:-40}" "$logs/$1.log" | sed 's/^/    /'; return 0; }
+
+for tool in mmdebstrap git unshare; do
+  command -v "$tool" > /dev/null || fatal "$tool is missing (scripts/lib/packages.sh group test)"
+done
+rm -rf "$logs"; mkdir -p "$logs"
+
+# The commit under test. What is not committed is not tested: say so.
+commit=$(git -C "$src" rev-parse --verify 'HEAD^{commit}' 2>/dev/null) ||
+  fatal "$src is not a git checkout: the commit under test is unknown"
+echo "# commit under test: $commit ($(git -C "$src" log -1 --format=%s "$commit"))"
+if [ -n "$(git -C "$src" status --porcelain --untracked-files=no)" ]; then
+  echo "# note: $src has changes that are not committed; they are not in the roots"
+fi
+
+# README.md's commands, as written there.
+# readme_command PREFIX: the one command line of README.md's sh blocks that
+# starts with PREFIX, continuation lines joined, trailing comment dropped.
+readme_command() {
+  awk -v p="$1" '
+    /^```sh$/ { inblock = 1; next }
+    /^```$/ { inblock = 0; next }
+    !inblock { next }
+    { line = (cont ? cont " " : "") $0; cont = "" }
+    line ~ /\\$/ { sub(/[ \t]*\\$/, "", line); cont = line; next }
+    { sub(/[ \t]+#.*$/, "", line); gsub(/[ \t]+/, " ", line); if (index(line, p) == 1) print line }
+  ' "$src/README.md"
+}
+readme() {
+  local c
+  c=$(readme_command "$1")
+  [ "$(printf '%s\n' "$c" | grep -c .)" = 1 ] || fatal "README.md: no single command starting with '$1'"
+  printf '%s\n' "$c"
+}
+demo=$(readme "scripts/demo")
+configure=$(readme "cmake -S . -B build-release")
+build=$(readme "cmake --build build-release")
+package=$(readme "(cd build-release && cpack -G DEB)")
+apt_install=$(readme "apt-get update && apt install ./build-release/bounceseal_")
+keygen=$(readme "bounceseal-keygen -d")
+chown_key=$(readme "chown bounceseal /etc/bounceseal/keys/")
+check_milter=$(readme "bounceseal-milter -n")
+
+# shellcheck source=../../scripts/lib/freshroot.sh
+. "$src/scripts/lib/freshroot.sh"
+FR_BUILD_TIMEOUT=$(limit 900)
+fr_init || fatal "fr_init"
+started=$SECONDS
+fr_pristine > /dev/null 2> "$logs/pristine.log" || { cat "$logs/pristine.log"; fatal "building the pristine root"; }
+cp "$FR_LOG" "$logs/mmdebstrap.log"
+echo "# pristine root: $((SECONDS - started)) s"
+
+# --- the main command, from nothing -----------------------------------------
+root=$(fr_new demo) || fatal "extracting the first root"
+fr_clone "$root" "$src" "$commit" /root/bounceseal || fatal "cloning $commit into the root"
+check "the clone in the root is commit $commit" \
+  test "$(git -C "$root/root/bounceseal" rev-parse HEAD)" = "$commit"
+
+FR_JOURNALD=1 step demo "$(limit 1800)" "$root" sh -c "cd /root/bounceseal && $demo"
+status=$?
+check "'$demo' exits 0 on a fresh root (journald owning /dev/log)" test "$status" = 0
+out=$logs/demo.log
+has() { grep -qE -- "$1" "$out"; }
+lacks() { ! grep -qE -- "$1" "$2"; }
+for ok in 'bounceseal-milter runs as PID [0-9]+ on unix:' \
+          'sendmail listens on 127\.0\.0\.1:[0-9]+' \
+          'delivered to bs-bob@example\.test with a Bounce-Seal header that verifies' \
+          'delivered to bs-bob@example\.test with the Bounce-Seal header and the two seal parts, all verifying' \
+          'the bounce of a message alice really sent reached her inbox' \
+          'a forged bounce .* went to quarantine' \
+          'a tampered bounce went to quarantine' \
+          'an expired bounce went to quarantine' \
+          'bounceseal-milter logged each message' \
+          'bounceseal-verify logged each verdict' \
+          'bounceseal-milter logged its counters on SIGUSR2'; do
+  check "demo step line: ok: $ok" has "^  ok: $ok"
+done
+check "the demo says 'ok:' exactly 11 times" test "$(grep -c '^  ok: ' "$out")" = 11
+check "no step of the demo FAILED" lacks FAILED "$out"
+check "the demo ends with 'All steps behaved'" has '^All steps behaved'
+# Step 4 must show the lines themselves, read from the journal.
+sed -n '/^== 4\. /,/^== Stopping/p' "$out" > "$logs/demo-step4.txt"
+step4() { grep -qE -- "$1" "$logs/demo-step4.txt"; }
+check "step 4 reads the log from the systemd journal" step4 'read from the systemd journal'
+check "step 4 shows the milter's sealing lines" step4 'bounceseal-milter\[[0-9]+\]: .*sealed'
+check "step 4 shows the verifier's verdict lines" step4 'bounceseal-verify\[[0-9]+\]: .*verdict='
+check "step 4 shows the milter's counters" step4 'bounceseal-milter\[[0-9]+\]: .*stats'
+check "the demo lists what stays on the machine" has 'Debian packages this run installed: .*sendmail-bin'
+[ "$failed" = 0 ] || show demo 80
+
+# What the packages left: no system sendmail enabled, nothing running.
+step sendmail-state 60 "$root" sh -c \
+  'ls /etc/rc[2-5].d/S*sendmail 2>/dev/null; systemctl is-enabled sendmail 2>/dev/null; exit 0'
+check "the system's sendmail is not enabled (no S links, systemctl: disabled)" \
+  test "$(cat "$logs/sendmail-state.log")" = disabled
+
+FR_JOURNALD=0 step demo-again "$(limit 600)" "$root" sh -c "cd /root/bounceseal && $demo"
+status=$?
+again=$logs/demo-again.log
+check "'$demo' again on that root, nothing serving /dev/log: exits 0" test "$status" = 0 || show demo-again
+check "... and all steps behaved" grep -q '^All steps behaved' "$again"
+check "... step 4 shows the lines of the demo's own capture" grep -q "own listener captured them" "$again"
+check "... the milter's counters among them" grep -qE 'bounceseal-milter\[[0-9]+\]: .*stats' "$again"
+
+# --- the install section ---------------------------------------------------------
+step release-build "$(limit 1800)" "$root" sh -c "cd /root/bounceseal && $configure && $build"
+check "README: the release build ($configure)" test $? = 0 || { show release-build; finish; }
+step package "$(limit 300)" "$root" sh -c "cd /root/bounceseal && $package"
+check "README: $package" test $? = 0 || { show package; finish; }
+debs=("$root"/root/bounceseal/build-release/bounceseal_*.deb)
+check "it made one bounceseal_*.deb" test "${#debs[@]}" = 1 -a -f "${debs[0]}" || finish
+echo "# package: ${debs[0]##*/}, $(stat -c %s "${debs[0]}") bytes"
+
+# A second fresh machine that gets only the package.
+root2=$(fr_new install) || fatal "extracting the second root"
+install -d "$root2/root/bounceseal/build-release"
+cp "${debs[0]}" "$root2/root/bounceseal/build-release/"
+fr_remove "$root" || true          # its 1.5 GB are not needed any more
+step apt-install "$(limit 900)" "$root2" sh -c "cd /root/bounceseal && yes | $apt_install"
+check "README, on a second fresh root: $apt_install" test $? = 0 || { show apt-install; finish; }
+
+conf=/etc/bounceseal/bounceseal.conf
+# The README's "edit bounceseal.conf: Domain, Selector, KeyFile" step.
+configure_milter="sed -i -e 's|^#Domain =.*|Domain = example.org|' -e 's|^#Selector =.*|Selector = mx1-2026a|' \
+  -e 's|^#KeyFile =.*|KeyFile = /etc/bounceseal/keys/mx1-2026a.private|' $conf"
+step milter-check 120 "$root2" sh -c "set -e; $keygen; $chown_key; $configure_milter; $check_milter;
+  echo 'as the unit runs it:'; runuser -u bounceseal -- $check_milter"
+status=$?
+check "README: $keygen; $chown_key; edit $conf; $check_milter (as root and as the unit's user)" \
+  test "$status:$(grep -c '^configuration OK$' "$logs/milter-check.log")" = 0:2 || show milter-check
+
+step unit-verify 120 "$root2" systemd-analyze verify bounceseal-milter.service
+status=$?
+check "systemd-analyze verify of the installed unit: exit 0, no complaint" \
+  test "$status:$(wc -c < "$logs/unit-verify.log")" = 0:0 || show unit-verify
+
+programs="bounceseal-milter bounceseal-verify bounceseal-keygen bounceseal-sign bounceseal-inspect"
+step package-state 60 "$root2" sh -c "getent passwd bounceseal; systemctl is-enabled bounceseal-milter.service;
+  for p in $programs; do \$p --version; done"
+state=$logs/package-state.log
+check "the package made the user bounceseal" grep -q '^bounceseal:' "$state"
+check "... enabled the unit (not started: no systemd runs here)" grep -qx enabled "$state"
+check "... and its five programs run (--version)" test "$(grep -c '^bounceseal-[a-z]* [0-9]' "$state")" = 5 ||
+  show package-state
+finish
