@@ -29,7 +29,8 @@
 BS__PACKAGES_LOADED=1
 
 # bs_packages GROUP...: prints the packages of each group, one a line.
-#   build   compiler, CMake and the libraries bounceseal links
+#   build   compiler, CMake and the libraries bounceseal links; file, which
+#           cpack needs to make the .deb (README.md's install section)
 #   test    what the test suite runs besides the build (shellcheck, the
 #           fresh-root test's mmdebstrap and git, systemd-analyze, ...)
 #   mail    the real mail stack of the end-to-end tests and the demo
@@ -44,7 +45,7 @@ bs_packages() {
     case $g in
       suite) bs_packages build test mail impact bench fuzz fresh; continue ;;
       build) list=(build-essential cmake pkg-config libmilter-dev libgmime-3.0-dev libglib2.0-dev
-                   libspdlog-dev libssl-dev libgtest-dev) ;;
+                   libspdlog-dev libssl-dev libgtest-dev file) ;;
       test) list=(openssl python3 miltertest man-db groff-base dpkg-dev file strace bc time shellcheck
                   mmdebstrap git systemd) ;;
       mail) list=(sendmail-bin sendmail-cf m4 procmail swaks python3 util-linux bsdutils passwd procps) ;;
