@@ -29,6 +29,9 @@
 # to Debian's repositories. Exit 0 all passed, 1 a check failed, 77 not root.
 # FRESH_TIMEOUT_SCALE multiplies every step's time limit (default 1).
 set -uo pipefail
+# One compound command: bash reads it whole before running it, so editing
+# this file while a run is under way cannot derail that run.
+{
 src=$(cd "${1:?usage: fresh_root_test.sh SOURCE_DIR LOG_DIR}" && pwd)
 logs=${2:?usage: fresh_root_test.sh SOURCE_DIR LOG_DIR}
 [ "$(id -u)" = 0 ] || { echo "skipped: needs root"; exit 77; }
@@ -117,6 +120,12 @@ root=$(fr_new demo) || fatal "extracting the first root"
 fr_clone "$root" "$src" "$commit" /root/bounceseal || fatal "cloning $commit into the root"
 check "the clone in the root is commit $commit" \
   test "$(git -C "$root/root/bounceseal" rev-parse HEAD)" = "$commit"
+# A fresh machine has no policy-rc.d: the demo must keep services from
+# starting by itself while it installs.
+rm -f "$root/usr/sbin/policy-rc.d"
+footprint='dpkg-query -W | wc -l; du -sm /var/cache/apt/archives | cut -f1'
+step footprint-before 60 "$root" sh -c "$footprint"
+read -r -d '' packages_before mb_before < "$logs/footprint-before.log"
 
 FR_JOURNALD=1 step demo "$(limit 1800)" "$root" sh -c "cd /root/bounceseal && $demo"
 status=$?
@@ -150,11 +159,21 @@ check "step 4 shows the milter's counters" step4 'bounceseal-milter\[[0-9]+\]: .
 check "the demo lists what stays on the machine" has 'Debian packages this run installed: .*sendmail-bin'
 [ "$failed" = 0 ] || show demo 80
 
-# What the packages left: no system sendmail enabled, nothing running.
+step footprint-after 60 "$root" sh -c "$footprint"
+read -r -d '' packages_after mb_after < "$logs/footprint-after.log"
+echo "# the demo installed $((packages_after - packages_before)) packages, $((mb_after - mb_before)) MB downloaded"
+
+# What the packages left: no system sendmail enabled, what the demo says.
 step sendmail-state 60 "$root" sh -c \
   'ls /etc/rc[2-5].d/S*sendmail 2>/dev/null; systemctl is-enabled sendmail 2>/dev/null; exit 0'
 check "the system's sendmail is not enabled (no S links, systemctl: disabled)" \
   test "$(cat "$logs/sendmail-state.log")" = disabled
+step leftovers 60 "$root" sh -c 'test -d /etc/mail && test -f /etc/cron.d/sendmail &&
+  grep -qx "sendmail: all" /etc/hosts.allow && getent passwd smmta smmsp > /dev/null &&
+  test -f /etc/network/if-up.d/sendmail && test -f /etc/ppp/ip-up.d/sendmail &&
+  test -f /etc/resolvconf/update-libc.d/sendmail && getent passwd bs-alice bs-bob bs-postmaster'
+check "what the demo says stays is what stays (/etc/mail, cron, hooks, hosts.allow, users)" \
+  test $? = 0 || show leftovers
 
 FR_JOURNALD=0 step demo-again "$(limit 600)" "$root" sh -c "cd /root/bounceseal && $demo"
 status=$?
@@ -178,7 +197,8 @@ root2=$(fr_new install) || fatal "extracting the second root"
 install -d "$root2/root/bounceseal/build-release"
 cp "${debs[0]}" "$root2/root/bounceseal/build-release/"
 fr_remove "$root" || true          # its 1.5 GB are not needed any more
-step apt-install "$(limit 900)" "$root2" sh -c "cd /root/bounceseal && yes | $apt_install"
+# apt asks before it installs the dependencies: answer as a person would.
+step apt-install "$(limit 900)" "$root2" sh -c "cd /root/bounceseal && yes | sh -c '$apt_install'"
 check "README, on a second fresh root: $apt_install" test $? = 0 || { show apt-install; finish; }
 
 conf=/etc/bounceseal/bounceseal.conf
@@ -205,3 +225,4 @@ check "... enabled the unit (not started: no systemd runs here)" grep -qx enable
 check "... and its five programs run (--version)" test "$(grep -c '^bounceseal-[a-z]* [0-9]' "$state")" = 5 ||
   show package-state
 finish
+}
