@@ -84,9 +84,10 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION mail)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # The libraries come from dpkg-shlibdeps (dpkg-dev); the postinst needs
-# one way of creating the system user, appended to them.
+# one way of creating the system user, and the unit's ExecReload= runs
+# /bin/kill (procps, which a minimal Debian does not have): both appended.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser | systemd")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser | systemd, procps")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS procmail)
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "sendmail-bin | postfix")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA

@@ -211,6 +211,10 @@ status=$?
 check "README: $keygen; $chown_key; edit $conf; $check_milter (as root and as the unit's user)" \
   test "$status:$(grep -c '^configuration OK$' "$logs/milter-check.log")" = 0:2 || show milter-check
 
+# systemd-analyze checks the unit's Documentation= with man(1): the pages
+# are the package's, man-db is only the test's tool, installed after.
+step man-db "$(limit 600)" "$root2" apt-get install -y -q --no-install-recommends man-db
+check "man-db installed to check the unit's Documentation=" test $? = 0 || show man-db
 step unit-verify 120 "$root2" systemd-analyze verify bounceseal-milter.service
 status=$?
 check "systemd-analyze verify of the installed unit: exit 0, no complaint" \

@@ -220,7 +220,7 @@ deb() {
   check "Description has a synopsis and a long text" \
     test "$(field Description | wc -l)" -ge 3
   local dep
-  for dep in libmilter1.0.1 libgmime-3.0-0 libglib2.0-0 libssl3 libspdlog1 libfmt9 libc6 adduser; do
+  for dep in libmilter1.0.1 libgmime-3.0-0 libglib2.0-0 libssl3 libspdlog1 libfmt9 libc6 adduser procps; do
     check "Depends names $dep" has_word "$(field Depends)" "$dep"
   done
   check "Recommends: procmail" test "$(field Recommends)" = procmail
