@@ -64,8 +64,18 @@ jobs=${IMPACT_JOBS:-$(nproc 2> /dev/null || echo 2)}
 netns=
 if unshare -rn true 2> /dev/null; then netns="unshare -rn"; fi
 
+# Time limits from the work, not from the wall clock: each scoring process
+# may use CPU_START CPU seconds to load SpamAssassin's rules plus
+# CPU_PER_MESSAGE per message, both measured (docs/TESTING.md), times
+# CPU_MARGIN. CPU seconds stay the same when other work shares the machine;
+# wall seconds do not (149 s alone became more than 420 s under load), so
+# the ctest timeout of the fixture is only a net for a hang.
+CPU_START=${IMPACT_CPU_START:-1.0} CPU_PER_MESSAGE=${IMPACT_CPU_PER_MESSAGE:-0.08} CPU_MARGIN=3
+
 worker() {  # worker K: seals, then scores, the K-th share of the corpus
     k=$1
+    cpu=$(awk -v n="$(wc -l < "$work/list.$k")" -v s="$CPU_START" -v m="$CPU_PER_MESSAGE" \
+        -v x="$CPU_MARGIN" 'BEGIN { printf "%d", (s + n * m) * x + 1 }')
     while read -r name; do
         for mode in both header; do
             "$sign" -m "$mode" -k "$work/impact.private" -d example.test -s impact \
@@ -73,11 +83,19 @@ worker() {  # worker K: seals, then scores, the K-th share of the corpus
         done
     done < "$work/list.$k"
     for side in unsealed both header; do
+        status=0
         # shellcheck disable=SC2046,SC2086  # $netns is a command or nothing;
         # corpus file names have no white space
-        (cd "$work/$side" && env HOME="$work/home" LC_ALL=C $netns \
+        (cd "$work/$side" && env HOME="$work/home" LC_ALL=C $netns prlimit --cpu="$cpu:$((cpu + 10))" \
             perl "$here/sa_score.pl" "$work/sa-$side-$k" $(cat "$work/list.$k")) \
-            > "$work/out/$side.$k" 2> "$work/out/$side.$k.log"
+            > "$work/out/$side.$k" 2> "$work/out/$side.$k.log" || status=$?
+        if [ "$status" -ne 0 ]; then
+            # 128 + SIGXCPU: the kernel stopped it at its CPU limit (SIGKILL
+            # follows 10 s later, should it ignore that).
+            [ "$status" -eq 152 ] && echo "FAIL: scoring the $side share $k used more than its" \
+                "$cpu CPU seconds ($(wc -l < "$work/list.$k") messages)" >> "$work/out/$side.$k.log"
+            return 1
+        fi
     done
 }
 
