@@ -23,7 +23,8 @@
 # What it does not: configure anything, or touch /etc/mail. Installing
 # sendmail-bin leaves what its package makes: /etc/mail, /etc/cron.d/sendmail,
 # a "sendmail: all" line in /etc/hosts.allow, the users smmta and smmsp
-# (README.md says so; `apt-get purge sendmail-base` removes them).
+# (README.md says so; `apt-get purge sendmail-base` removes all but the
+# hosts.allow line).
 
 [ -n "${BS__PACKAGES_LOADED:-}" ] && return 0
 BS__PACKAGES_LOADED=1
@@ -121,7 +122,7 @@ bs__disable_system_sendmail() {
 # (needs root). Status 0 when all are installed, 3 when it refused because
 # another MTA would be replaced (nothing changed), 1 on any other failure.
 bs_install_groups() {
-  local absent tmp made_policy=0 rc=0 new_sendmail=0 why
+  local absent tmp made_policy=0 rc=0 new_sendmail=0 why started
   absent=$(bs_missing_groups "$@") || return 1
   mapfile -t absent < <(printf '%s' "$absent" | sed '/^$/d')
   [ "${#absent[@]}" -eq 0 ] && return 0
@@ -141,7 +142,7 @@ bs_install_groups() {
     echo "missing Debian packages (run as root to install them): ${absent[*]}" >&2
     return 1
   fi
-  echo "installing: ${absent[*]}"
+  echo "installing: ${absent[*]} (apt's output is kept back unless it fails)"
   tmp=$(mktemp -d /run/bounceseal-apt.XXXXXX) || return 1
   chmod 0755 "$tmp"
   printf '127.0.0.1 localhost\n127.0.0.1 %s.localdomain %s\n::1 localhost ip6-localhost\n' \
@@ -154,16 +155,27 @@ bs_install_groups() {
     cp "$tmp/policy-rc.d" /usr/sbin/policy-rc.d
     made_policy=1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq || rc=$?
+  started=$SECONDS
+  # apt's and dpkg's hundreds of lines go to a log, shown if they fail.
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq > "$tmp/apt.log" 2>&1 || rc=$?
   if [ "$rc" = 0 ]; then
     if command -v unshare > /dev/null && unshare -m true 2> /dev/null; then
       # shellcheck disable=SC2016  # expanded by the inner sh
       DEBIAN_FRONTEND=noninteractive unshare -m sh -c 'mount --bind "$0/hosts" /etc/hosts &&
         mount --bind "$0/policy-rc.d" /usr/sbin/policy-rc.d &&
-        exec apt-get install -y -qq --no-install-recommends "$@"' "$tmp" "${absent[@]}" || rc=$?
+        exec apt-get install -y -q --no-install-recommends "$@"' "$tmp" "${absent[@]}" \
+        >> "$tmp/apt.log" 2>&1 || rc=$?
     else
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${absent[@]}" || rc=$?
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${absent[@]}" \
+        >> "$tmp/apt.log" 2>&1 || rc=$?
     fi
+  fi
+  if [ "$rc" = 0 ]; then
+    echo "installed in $((SECONDS - started)) s: $(grep -Eo '^[0-9]+ upgraded, [0-9]+ newly installed' "$tmp/apt.log" |
+      tail -n 1), $(grep -Eo '^Need to get [^ ]+ [kMG]?B' "$tmp/apt.log" | tail -n 1 | sed 's/^Need to get //') downloaded"
+  else
+    echo "apt-get failed (status $rc); the end of its output:" >&2
+    tail -n 30 "$tmp/apt.log" >&2
   fi
   if [ "$new_sendmail" = 1 ] && [ -z "$(bs_missing_packages sendmail-bin)" ]; then
     bs__disable_system_sendmail
