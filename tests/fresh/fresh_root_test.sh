@@ -27,7 +27,12 @@
 # from what is tested. Logs of every step go to LOG_DIR (replaced each run).
 # Needs root, mmdebstrap and git (packages.sh group "test") and the network
 # to Debian's repositories. Exit 0 all passed, 1 a check failed, 77 not root.
-# FRESH_TIMEOUT_SCALE multiplies every step's time limit (default 1).
+# Time limits: each step's is about five times its longest run measured on
+# two shared cores (docs/TESTING.md): mmdebstrap 600 s (measured 19-116 s),
+# the demo from nothing 1200 s (194-401 s), again 300 s (6-21 s), the
+# release build 1200 s (147-158 s), apt install 600 s (36-40 s); the
+# downloads are in the first and the last. FRESH_TIMEOUT_SCALE multiplies
+# them all (default 1) for a slower machine or mirror.
 set -uo pipefail
 # One compound command: bash reads it whole before running it, so editing
 # this file while a run is under way cannot derail that run.
@@ -108,7 +113,7 @@ check_milter=$(readme "bounceseal-milter -n")
 
 # shellcheck source=../../scripts/lib/freshroot.sh
 . "$src/scripts/lib/freshroot.sh"
-FR_BUILD_TIMEOUT=$(limit 900)
+FR_BUILD_TIMEOUT=$(limit 600)
 fr_init || fatal "fr_init"
 started=$SECONDS
 fr_pristine > /dev/null 2> "$logs/pristine.log" || { cat "$logs/pristine.log"; fatal "building the pristine root"; }
@@ -127,7 +132,7 @@ footprint='dpkg-query -W | wc -l; du -sm /var/cache/apt/archives | cut -f1'
 step footprint-before 60 "$root" sh -c "$footprint"
 read -r -d '' packages_before mb_before < "$logs/footprint-before.log"
 
-FR_JOURNALD=1 step demo "$(limit 1800)" "$root" sh -c "cd /root/bounceseal && $demo"
+FR_JOURNALD=1 step demo "$(limit 1200)" "$root" sh -c "cd /root/bounceseal && $demo"
 status=$?
 check "'$demo' exits 0 on a fresh root (journald owning /dev/log)" test "$status" = 0
 out=$logs/demo.log
@@ -175,7 +180,7 @@ step leftovers 60 "$root" sh -c 'test -d /etc/mail && test -f /etc/cron.d/sendma
 check "what the demo says stays is what stays (/etc/mail, cron, hooks, hosts.allow, users)" \
   test $? = 0 || show leftovers
 
-FR_JOURNALD=0 step demo-again "$(limit 600)" "$root" sh -c "cd /root/bounceseal && $demo"
+FR_JOURNALD=0 step demo-again "$(limit 300)" "$root" sh -c "cd /root/bounceseal && $demo"
 status=$?
 again=$logs/demo-again.log
 check "'$demo' again on that root, nothing serving /dev/log: exits 0" test "$status" = 0 || show demo-again
@@ -184,7 +189,7 @@ check "... step 4 shows the lines of the demo's own capture" grep -q "own listen
 check "... the milter's counters among them" grep -qE 'bounceseal-milter\[[0-9]+\]: .*stats' "$again"
 
 # --- the install section ---------------------------------------------------------
-step release-build "$(limit 1800)" "$root" sh -c "cd /root/bounceseal && $configure && $build"
+step release-build "$(limit 1200)" "$root" sh -c "cd /root/bounceseal && $configure && $build"
 check "README: the release build ($configure)" test $? = 0 || { show release-build; finish; }
 step package "$(limit 300)" "$root" sh -c "cd /root/bounceseal && $package"
 check "README: $package" test $? = 0 || { show package; finish; }
@@ -198,7 +203,7 @@ install -d "$root2/root/bounceseal/build-release"
 cp "${debs[0]}" "$root2/root/bounceseal/build-release/"
 fr_remove "$root" || true          # its 1.5 GB are not needed any more
 # apt asks before it installs the dependencies: answer as a person would.
-step apt-install "$(limit 900)" "$root2" sh -c "cd /root/bounceseal && yes | sh -c '$apt_install'"
+step apt-install "$(limit 600)" "$root2" sh -c "cd /root/bounceseal && yes | sh -c '$apt_install'"
 check "README, on a second fresh root: $apt_install" test $? = 0 || { show apt-install; finish; }
 
 conf=/etc/bounceseal/bounceseal.conf
@@ -213,7 +218,7 @@ check "README: $keygen; $chown_key; edit $conf; $check_milter (as root and as th
 
 # systemd-analyze checks the unit's Documentation= with man(1): the pages
 # are the package's, man-db is only the test's tool, installed after.
-step man-db "$(limit 600)" "$root2" apt-get install -y -q --no-install-recommends man-db
+step man-db "$(limit 300)" "$root2" apt-get install -y -q --no-install-recommends man-db
 check "man-db installed to check the unit's Documentation=" test $? = 0 || show man-db
 step unit-verify 120 "$root2" systemd-analyze verify bounceseal-milter.service
 status=$?
