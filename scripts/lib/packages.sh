@@ -77,11 +77,20 @@ bs_missing_groups() {
   bs_missing_packages $(printf '%s\n' "$wanted" | awk '!seen[$0]++')
 }
 
-# bs__listens_on_25: something accepts TCP connections on port 25
-# (/proc/net/tcp{,6}: local port 0019 in state 0A, LISTEN).
-bs__listens_on_25() {
-  awk 'FNR > 1 && $4 == "0A" && $2 ~ /:0019$/ { found = 1 } END { exit !found }' \
-    /proc/net/tcp /proc/net/tcp6 2>/dev/null
+# bs__smtp_listeners: prints "NAME (pid N)" for each process of this system
+# that listens on TCP port 25 (/proc/net/tcp{,6}: local port 0019 in state
+# 0A, then the process holding that socket). A listener whose process is
+# not visible here (another container sharing the network, the host of a
+# chroot) is not an MTA that apt could remove, and is not printed.
+bs__smtp_listeners() {
+  local inode fd pid
+  while read -r inode; do
+    fd=$(find /proc/[0-9]*/fd -lname "socket:\[$inode\]" -print -quit 2>/dev/null) || true
+    [ -n "$fd" ] || continue
+    pid=${fd#/proc/}; pid=${pid%%/*}
+    printf '%s (pid %s)\n' "$(cat "/proc/$pid/comm" 2>/dev/null)" "$pid"
+  done < <(awk 'FNR > 1 && $4 == "0A" && $2 ~ /:0019$/ { print $10 }' \
+             /proc/net/tcp /proc/net/tcp6 2>/dev/null)
 }
 
 # bs_other_mta: if this machine has an MTA other than sendmail, prints what
@@ -99,8 +108,10 @@ bs_other_mta() {
       echo "/usr/sbin/sendmail belongs to no package (an MTA installed by hand)"; found=0
     fi
   fi
-  if bs__listens_on_25 && [ "$(bs_missing_packages sendmail-bin)" = sendmail-bin ]; then
-    echo "something other than Debian's sendmail listens on port 25"; found=0
+  if [ "$(bs_missing_packages sendmail-bin)" = sendmail-bin ]; then
+    while read -r pkg; do
+      echo "$pkg listens on the SMTP port 25 (and is not Debian's sendmail)"; found=0
+    done < <(bs__smtp_listeners)
   fi
   return "$found"
 }
