@@ -14,12 +14,8 @@ set -uo pipefail
 src=$(cd "${1:?usage: packages_test.sh SOURCE_DIR}" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-check() {
-  local what=$1; shift
-  if "$@"; then echo "ok - $what"; passed=$((passed + 1))
-  else echo "FAIL - $what"; failed=$((failed + 1)); fi
-}
+# shellcheck source=../support/checks.sh
+. "$src/tests/support/checks.sh"
 
 # Stand-ins: STUB_INSTALLED names the installed packages, STUB_MTA one that
 # provides mail-transport-agent; apt-get only records that it was called.
@@ -84,5 +80,4 @@ STUB_INSTALLED=$all run "bs_install_groups suite" > /dev/null 2>&1
 check "nothing missing: status 0" test $? = 0
 check "... and no apt-get" test ! -s "$work/apt.log"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+checks_finish
