@@ -21,6 +21,8 @@
 #    README's apt command; makes a key, configures and checks the milter
 #    with the README's commands (`bounceseal-milter -n`, also as the unit's
 #    user), and `systemd-analyze verify`s the installed unit.
+# 5. In a third fresh root whose MTA is Postfix, `scripts/demo` must stop
+#    before installing anything, say why, and leave Postfix installed.
 # Every step is bounded in time; the roots, and every mount made for them
 # (all inside private namespaces), are gone when it ends, failed or not.
 # The commands it runs are taken from README.md, so the README cannot drift
@@ -42,20 +44,12 @@ logs=${2:?usage: fresh_root_test.sh SOURCE_DIR LOG_DIR}
 [ "$(id -u)" = 0 ] || { echo "skipped: needs root"; exit 77; }
 scale=${FRESH_TIMEOUT_SCALE:-1}
 
-passed=0 failed=0 t0=$SECONDS
-# check WHAT CMD...: one check; returns CMD's verdict.
-check() {
-  local what=$1; shift
-  if "$@"; then echo "ok - $what"; passed=$((passed + 1)); return 0; fi
-  echo "FAIL - $what"; failed=$((failed + 1)); return 1
-}
-finish() {
-  echo "$passed passed, $failed failed, $((SECONDS - t0)) s in all"
-  [ "$failed" -eq 0 ]
-  exit
-}
+t0=$SECONDS
+# shellcheck source=../support/checks.sh
+. "$src/tests/support/checks.sh"
+finish() { checks_finish "$((SECONDS - t0)) s in all"; }
 # fatal WHAT: a step that the rest depends on failed.
-fatal() { echo "FAIL - $*"; failed=$((failed + 1)); finish; }
+fatal() { check "$*" false; finish; }
 # limit SECONDS: a step's time limit, scaled.
 limit() { echo $(( $1 * scale )); }
 # step NAME LIMIT ROOT CMD...: runs CMD in ROOT with its output in
@@ -162,7 +156,7 @@ check "step 4 shows the milter's sealing lines" step4 'bounceseal-milter\[[0-9]+
 check "step 4 shows the verifier's verdict lines" step4 'bounceseal-verify\[[0-9]+\]: .*verdict='
 check "step 4 shows the milter's counters" step4 'bounceseal-milter\[[0-9]+\]: .*stats'
 check "the demo lists what stays on the machine" has 'Debian packages this run installed: .*sendmail-bin'
-[ "$failed" = 0 ] || show demo 80
+[ "$CHECKS_FAILED" = 0 ] || show demo 80
 
 step footprint-after 60 "$root" sh -c "$footprint"
 read -r -d '' packages_after mb_after < "$logs/footprint-after.log"
@@ -233,5 +227,26 @@ check "the package made the user bounceseal" grep -q '^bounceseal:' "$state"
 check "... enabled the unit (not started: no systemd runs here)" grep -qx enabled "$state"
 check "... and its five programs run (--version)" test "$(grep -c '^bounceseal-[a-z]* [0-9]' "$state")" = 5 ||
   show package-state
+
+# --- a mail server whose MTA is Postfix -------------------------------------------
+# Debian would remove Postfix to install sendmail-bin: the demo must stop
+# before installing anything, say why, and leave Postfix where it is.
+fr_remove "$root2" || true
+root3=$(fr_new mta) || fatal "extracting the third root"
+step postfix "$(limit 600)" "$root3" sh -c \
+  'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postfix'
+check "a third fresh root gets Postfix as its MTA" test $? = 0 || show postfix
+fr_clone "$root3" "$src" "$commit" /root/bounceseal || fatal "cloning $commit into the third root"
+mta_state='dpkg-query -W | wc -l; dpkg-query -s postfix | grep "^Status:"'
+step mta-before 60 "$root3" sh -c "$mta_state"
+step demo-mta "$(limit 300)" "$root3" sh -c "cd /root/bounceseal && $demo"
+status=$?
+step mta-after 60 "$root3" sh -c "$mta_state"
+check "next to Postfix, '$demo' stops with a non-zero status" test "$status" != 0 || show demo-mta
+check "... saying why (the package postfix is the MTA)" grep -q "package postfix is this machine's mail" "$logs/demo-mta.log"
+check "... and naming --throwaway-root" grep -q -- "--throwaway-root" "$logs/demo-mta.log"
+check "... having installed nothing: the same packages, Postfix still installed" \
+  cmp -s "$logs/mta-before.log" "$logs/mta-after.log"
+check "... (the state compared: Postfix installed)" grep -qx "Status: install ok installed" "$logs/mta-after.log"
 finish
 }
