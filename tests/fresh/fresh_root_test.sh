@@ -160,7 +160,7 @@ check "the demo lists what stays on the machine" has 'Debian packages this run i
 
 step footprint-after 60 "$root" sh -c "$footprint"
 read -r -d '' packages_after mb_after < "$logs/footprint-after.log"
-echo "# the demo installed $((packages_after - packages_before)) packages, $((mb_after - mb_before)) MB downloaded"
+echo "# the demo installed $((packages_after - packages_before)) packages, $((mb_after - mb_before)) MiB of them downloaded"
 
 # What the packages left: no system sendmail enabled, what the demo says.
 step sendmail-state 60 "$root" sh -c \
