@@ -87,10 +87,8 @@ verifier_fault_keeps_mail() {
   local before
   before=$(ms_count bs-alice)
   chmod 0700 "$SS_KEYRING"          # the verifier (running as bs-alice) cannot read it
-  # shellcheck disable=SC2015  # the restore is meant for a failure of either
   ms_send "$alice" "ghost2@example.test" "Kept despite the fault." --header "Subject: chain 7" > /dev/null &&
     ms_wait_log 'stat=Deferred.*EX_TEMPFAIL|local mailer.*exited with EX_TEMPFAIL' 30 || { chmod 0755 "$SS_KEYRING"; return 1; }
-  # shellcheck disable=SC2015  # the same
   [ "$(ms_queue_count)" -ge 1 ] && [ "$(ms_count bs-alice)" -eq "$before" ] || { chmod 0755 "$SS_KEYRING"; return 1; }
   chmod 0755 "$SS_KEYRING"
   ms_queue_run 60
