@@ -1,6 +1,6 @@
 // make_seeds.cpp - writes the generated part of the fuzz seed corpus: every
 // bounce template of tests/data/bounces filled with the unit tests' sealed
-// original (SealMode wrap and the default mode, LF and CRLF), so that
+// original (SealMode full and header, LF and CRLF), so that
 // fuzz_decide starts from bounces whose seals verify with its keyring and
 // reaches every judging path, not just "no seal". Run by
 // `scripts/fuzz --seeds`; the output is committed under fuzz/corpus/decide.
@@ -22,8 +22,9 @@ int main(int argc, char** argv) {
     }
     const fs::path templates = argv[1], out = argv[2];
     fs::create_directories(out);
-    bounceseal::SealOptions plain;  // the default mode: header only on a single part
-    const std::string wrapped = sealed_original(), header = sealed_original(plain);
+    bounceseal::SealOptions header_only;
+    header_only.mode = bounceseal::SealMode::header_only;
+    const std::string wrapped = sealed_original(), header = sealed_original(header_only);
     int written = 0;
     for (const auto& entry : fs::directory_iterator(templates)) {
         if (entry.path().extension() != ".eml") continue;

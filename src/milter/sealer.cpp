@@ -15,15 +15,6 @@
 namespace bounceseal::milter {
 namespace {
 
-SealMode core_mode(MilterSettings::SealMode m) {
-    switch (m) {
-    case MilterSettings::SealMode::header: return SealMode::header_only;
-    case MilterSettings::SealMode::wrap: return SealMode::wrap;
-    case MilterSettings::SealMode::both: break;
-    }
-    return SealMode::both;
-}
-
 std::string for_mta(const std::string& value, bool leading_space) {
     if (!leading_space && !value.empty() && value.front() == ' ') return value.substr(1);
     return value;
@@ -114,7 +105,7 @@ SealOutcome seal_message(const Runtime& runtime, const SealInput& in, MessageEdi
     try {
         if (injected_fault() == Fault::plan) throw Error(Errc::usage, "fault injected (BOUNCESEAL_FAULT=plan)");
         SealOptions options;
-        options.mode = core_mode(runtime.settings.seal_mode);
+        options.mode = runtime.settings.seal_mode;
         options.limits = kSealLimits;
         plan = plan_seal(in.headers, in.body, in.envelope_sender, runtime.key, options);
     } catch (const Error& e) {
@@ -131,7 +122,7 @@ SealOutcome seal_message(const Runtime& runtime, const SealInput& in, MessageEdi
         out.error = e.what();
         return finish(SealOutcome::Status::plan_failed);
     }
-    out.shape = plan.shape;
+    out.shape = plan.why_header_only.empty() ? plan.shape : plan.shape + ": " + plan.why_header_only;
     if (plan.replace_body) {
         for (const BodySegment& s : plan.body) out.new_size += s.from_original ? s.length : s.owned.size();
     } else {

@@ -25,9 +25,9 @@ PrivateKey test_private_key() {
     return PrivateKey::from_seed(seed);
 }
 
-// SealMode wrap by default here: most tests need the body replaced on a
-// single-part message; the default mode has tests of its own.
-std::shared_ptr<const Runtime> runtime(MilterSettings::SealMode mode = MilterSettings::SealMode::wrap,
+// The default SealMode (full) unless a test names another: most tests need
+// the body replaced on a single-part message.
+std::shared_ptr<const Runtime> runtime(SealMode mode = SealMode::full,
                                        std::string domain = "example.test") {
     MilterSettings s;
     s.domain = domain;
@@ -208,11 +208,11 @@ TEST(Sealer, MultipartMixedGetsPartsAppended) {
     EXPECT_EQ(judge_message(editor.apply(h, body, true)).verdict, bounceseal::Verdict::pass);
 }
 
-TEST(Sealer, DefaultModeSealsASinglePartInTheHeaderOnly) {
+TEST(Sealer, AppendOnlyModeSealsASinglePartInTheHeaderOnly) {
     const std::string body = "plain\r\n";
     FakeEditor editor;
     const SealOutcome out =
-        seal_message(*runtime(MilterSettings::SealMode::both), {headers(), body, "alice@example.test", true}, editor);
+        seal_message(*runtime(SealMode::append_only), {headers(), body, "alice@example.test", true}, editor);
     ASSERT_EQ(out.status, SealOutcome::Status::sealed) << out.error;
     EXPECT_EQ(out.shape, "header-only") << "no wrapping: the top-level type must not change";
     ASSERT_EQ(editor.calls.size(), 1u);
@@ -220,23 +220,36 @@ TEST(Sealer, DefaultModeSealsASinglePartInTheHeaderOnly) {
     EXPECT_EQ(judge_message(editor.apply(headers(), body, true)).verdict, bounceseal::Verdict::pass);
 }
 
-TEST(Sealer, DefaultModeAppendsToMultipartMixedWithoutAddingMimeVersion) {
+TEST(Sealer, AppendOnlyModeAppendsToMultipartMixedWithoutAddingMimeVersion) {
     std::vector<HeaderField> h = {{"From", " alice@example.test"}, {"Content-Type", " multipart/mixed; boundary=b2"}};
     const std::string body = "--b2\r\nContent-Type: text/plain\r\n\r\none\r\n--b2--\r\n";
     FakeEditor editor;
     const SealOutcome out =
-        seal_message(*runtime(MilterSettings::SealMode::both), {h, body, "alice@example.test", true}, editor);
+        seal_message(*runtime(SealMode::append_only), {h, body, "alice@example.test", true}, editor);
     ASSERT_EQ(out.status, SealOutcome::Status::sealed) << out.error;
     EXPECT_EQ(out.shape, "appended");
     for (const auto& c : editor.calls) EXPECT_NE(c.name, "MIME-Version");
     EXPECT_EQ(judge_message(editor.apply(h, body, true)).verdict, bounceseal::Verdict::pass);
 }
 
+// The log names why the default mode left a message unwrapped.
+TEST(Sealer, ShapeNamesWhyAMessageWasNotWrapped) {
+    std::vector<HeaderField> h = {{"From", " alice@example.test"},
+                                  {"Content-Type", " multipart/report; report-type=disposition-notification; boundary=r"}};
+    const std::string body = "--r\r\nContent-Type: text/plain\r\n\r\nshown\r\n--r\r\n"
+                             "Content-Type: message/disposition-notification\r\n\r\nDisposition: displayed\r\n--r--\r\n";
+    FakeEditor editor;
+    const SealOutcome out = seal_message(*runtime(), {h, body, "alice@example.test", true}, editor);
+    ASSERT_EQ(out.status, SealOutcome::Status::sealed) << out.error;
+    EXPECT_EQ(out.shape, "header-only: report");
+    ASSERT_EQ(editor.calls.size(), 1u);
+}
+
 TEST(Sealer, HeaderModeLeavesTheBodyAlone) {
     const std::string body = "plain\r\n";
     FakeEditor editor;
     const SealOutcome out =
-        seal_message(*runtime(MilterSettings::SealMode::header), {headers(), body, "alice@example.test", true}, editor);
+        seal_message(*runtime(SealMode::header_only), {headers(), body, "alice@example.test", true}, editor);
     ASSERT_EQ(out.status, SealOutcome::Status::sealed) << out.error;
     EXPECT_EQ(out.shape, "header-only");
     ASSERT_EQ(editor.calls.size(), 1u);
@@ -249,7 +262,7 @@ TEST(Sealer, PlanFailureSendsNothing) {
     FakeEditor editor;
     // A domain plan_seal() refuses: planning throws before any change.
     const SealOutcome out =
-        seal_message(*runtime(MilterSettings::SealMode::both, "not a domain"), {headers(), "x\r\n", "a@b.test", true},
+        seal_message(*runtime(SealMode::full, "not a domain"), {headers(), "x\r\n", "a@b.test", true},
                      editor);
     EXPECT_EQ(out.status, SealOutcome::Status::plan_failed);
     EXPECT_FALSE(out.error.empty());
