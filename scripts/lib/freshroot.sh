@@ -224,6 +224,9 @@ fr_clone() {
 # shellcheck disable=SC2016  # expanded by that sh, not here
 FR__INNER='set -e
 root=$1 host=$2 journald=$3; shift 3
+# The root a mount point of its own, as / is on a machine: else "unshare -m"
+# inside (the mail stack runs sendmail that way) cannot make / private.
+mount --bind "$root" "$root"
 mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
 mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys"
 # systemd programs (journald) want to find their control group.
