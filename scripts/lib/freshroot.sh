@@ -9,7 +9,8 @@
 #                              minbase + $FR_INCLUDE) as a tarball; prints its path
 #   fr_new NAME                a new root extracted from that tarball, with
 #                              /etc/hostname and /etc/hosts as a fresh machine
-#                              has them; prints its path
+#                              has them and a policy-rc.d that lets no
+#                              package start a service; prints its path
 #   fr_clone ROOT SRC COMMIT DIR   git clone of SRC into ROOT/DIR at COMMIT,
 #                              checked to be exactly that commit
 #   fr_run ROOT TIMEOUT CMD... CMD as root in ROOT (chroot, private mount, PID,
@@ -29,9 +30,10 @@
 # the command's (a PID namespace: when its first process ends, the kernel
 # ends the rest), so no mount outlives a run, even one killed with SIGKILL.
 # What it does not: give the root a network of its own (it shares this
-# machine's, which apt needs), boot an init system, or copy anything of this
-# machine into the root but apt's sources, resolv.conf and what FR_BINDS
-# names.
+# machine's, which apt needs: hence the policy-rc.d, so that no package's
+# daemon starts listening here; remove it to see what a machine without one
+# does), boot an init system, or copy anything of this machine into the
+# root but apt's sources, resolv.conf and what FR_BINDS names.
 #
 # Settings (before fr_init; defaults in brackets):
 #   FR_BASE [/var/tmp/bounceseal-fresh]  parent of the run directories
@@ -191,6 +193,9 @@ fr_new() {
   install -d -m 0755 "$root"
   timeout 600 tar -C "$root" --numeric-owner -xpf "$FR_TARBALL" || { fr__say "extracting $FR_TARBALL failed"; return 1; }
   printf '%s\n' "$FR_HOSTNAME" > "$root/etc/hostname"
+  printf '#!/bin/sh\n# freshroot.sh: this root shares its host'"'"'s network; no service starts.\nexit 101\n' \
+    > "$root/usr/sbin/policy-rc.d"
+  chmod 0755 "$root/usr/sbin/policy-rc.d"
   # What a first boot does: journald and dbus need a machine ID.
   [ -s "$root/etc/machine-id" ] ||
     printf '%s\n' "$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')" > "$root/etc/machine-id"
