@@ -66,21 +66,18 @@ real_bounce_passes() {  # SHAPE: the DSN of a message to nobody is let in
   grep -q "^Bounce seal record:" "$MS_DIR/$shape.dsn" || { echo "    the DSN does not return the seal parts"; return 1; }
 }
 
-# mismatches_at_least N: the verifier has logged N body-mismatch verdicts.
-mismatches_at_least() {
-  [ "$(ms_log_lines | grep -cE 'bounceseal-verify.*verdict=fail reason=body-mismatch')" -ge "$1" ]
-}
-mismatches=0
+# mismatches: how many body-mismatch verdicts the verifier has logged.
+mismatches() { ms_log_lines | grep -cE 'bounceseal-verify.*verdict=fail reason=body-mismatch'; }
+mismatches_at_least() { [ "$(mismatches)" -ge "$1" ]; }
 tampered_bounce_quarantined() {  # SHAPE: the same DSN, its returned body changed
-  local shape=$1 before
+  local shape=$1 before logged
   [ -s "$MS_DIR/$shape.dsn" ] || { echo "    no DSN to change"; return 1; }
   /usr/bin/python3 "$here/returned_copy.py" tamper "$shapes_dir/$shape.eml" "$MS_DIR/$shape.dsn" \
     "$MS_DIR/$shape.tampered" || return 1
-  before=$(ms_count bs-alice .Quarantine)
-  mismatches=$((mismatches + 1))
+  before=$(ms_count bs-alice .Quarantine) logged=$(mismatches)
   ms_send '<>' "$alice" "@$MS_DIR/$shape.tampered" > /dev/null &&
     ms_wait_maildir bs-alice $((before + 1)) 30 .Quarantine &&
-    ms_waitfor 10 mismatches_at_least "$mismatches"
+    ms_waitfor 10 mismatches_at_least $((logged + 1))
 }
 
 for shape in $shapes; do
