@@ -27,6 +27,29 @@ check() {
   else echo "FAIL - $what"; e2e_failed=$((e2e_failed + 1)); fi
 }
 
+# The message shapes of shapes_test.sh and postfix_test.sh (tests/data/shapes).
+E2E_SHAPES_DIR=$E2E_TOP/tests/data/shapes
+E2E_SHAPES="plain-7bit plain-8bit plain-latin1 plain-qp no-mime-version empty-body alternative
+            mixed-attachments rfc822-inside smime-signed"
+
+# e2e_sealed_with_parts FILE INSPECT KEYRING SENDER: FILE carries the
+# Bounce-Seal field and both seal parts, and INSPECT (bounceseal-inspect)
+# judges its seal pass for SENDER with KEYRING.
+e2e_sealed_with_parts() {
+  grep -q '^Bounce-Seal:' "$1" && grep -q '^Bounce seal record:' "$1" &&
+    grep -q '^Bounce seal signature over the record' "$1" || { echo "    not sealed with both parts"; return 1; }
+  "$2" -K "$3" -r "$4" < "$1" | grep -q '^  verdict: pass$' || { echo "    the seal does not verify"; return 1; }
+}
+
+# e2e_smime_verifies FILE: the S/MIME signature of FILE's first part
+# verifies (the certificate travels in the signature; -noverify: it is
+# self-signed); openssl's complaint is shown when it does not.
+e2e_smime_verifies() {
+  /usr/bin/python3 "$E2E_TOP/tests/e2e/returned_copy.py" first-part "$1" "$1.signed" &&
+    openssl cms -verify -noverify -in "$1.signed" -out /dev/null 2> "$1.verify" ||
+    { sed 's/^/    /' "$1.verify"; return 1; }
+}
+
 # e2e_finish: stops everything, prints the summary, exits 0 only if all passed.
 e2e_finish() {
   ms_cleanup

@@ -20,22 +20,12 @@ build=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=e2e_lib.sh
 . "$here/e2e_lib.sh"
-shapes_dir=$E2E_TOP/tests/data/shapes
-shapes="plain-7bit plain-8bit plain-latin1 plain-qp no-mime-version empty-body alternative
-        mixed-attachments rfc822-inside smime-signed"
+shapes_dir=$E2E_SHAPES_DIR
 
 MS_PORT=auto
 ms_init
 ss_start "$build" || { echo "FAIL - the stack did not start"; exit 1; }
 alice=$(ms_addr bs-alice) bob=$(ms_addr bs-bob)
-
-# smime_verifies FILE: the S/MIME signature of FILE's first part verifies
-# (the certificate travels in the signature; -noverify: it is self-signed).
-smime_verifies() {
-  /usr/bin/python3 "$here/returned_copy.py" first-part "$1" "$1.signed" &&
-    openssl cms -verify -noverify -in "$1.signed" -out /dev/null 2> "$1.verify" ||
-    { sed 's/^/    /' "$1.verify"; return 1; }
-}
 
 delivered_with_parts() {  # SHAPE: to bob, sealed with both parts, verifies
   local shape=$1 before mail
@@ -43,14 +33,11 @@ delivered_with_parts() {  # SHAPE: to bob, sealed with both parts, verifies
   ms_send "$alice" "$bob" "@$shapes_dir/$shape.eml" > /dev/null && ms_wait_maildir bs-bob $((before + 1)) 30 || return 1
   mail=$(ss_newest "$(ms_maildir bs-bob)new")
   cp "$mail" "$MS_DIR/$shape.delivered"
-  grep -q '^Bounce-Seal:' "$mail" && grep -q '^Bounce seal record:' "$mail" &&
-    grep -q '^Bounce seal signature over the record' "$mail" ||
-    { echo "    $shape: not sealed with both parts"; return 1; }
-  "$SS_BIN/bounceseal-inspect" -K "$SS_KEYRING" -r "$alice" < "$mail" | grep -q '^  verdict: pass$' || return 1
+  e2e_sealed_with_parts "$mail" "$SS_BIN/bounceseal-inspect" "$SS_KEYRING" "$alice" || return 1
   if [ "$shape" = smime-signed ]; then
-    smime_verifies "$MS_DIR/$shape.delivered" || { echo "    the S/MIME signature does not verify"; return 1; }
+    e2e_smime_verifies "$MS_DIR/$shape.delivered" || { echo "    the S/MIME signature does not verify"; return 1; }
     sed 's/contract is attached/contract is detached/' "$MS_DIR/$shape.delivered" > "$MS_DIR/smime-changed"
-    ! smime_verifies "$MS_DIR/smime-changed" > /dev/null || { echo "    a changed S/MIME copy verified"; return 1; }
+    ! e2e_smime_verifies "$MS_DIR/smime-changed" > /dev/null || { echo "    a changed S/MIME copy verified"; return 1; }
   fi
 }
 
@@ -80,7 +67,7 @@ tampered_bounce_quarantined() {  # SHAPE: the same DSN, its returned body change
     ms_waitfor 10 mismatches_at_least $((logged + 1))
 }
 
-for shape in $shapes; do
+for shape in $E2E_SHAPES; do
   check "$shape: delivered with both seal parts, verifies" delivered_with_parts "$shape"
   check "$shape: sendmail's real DSN passes into the inbox" real_bounce_passes "$shape"
   check "$shape: the DSN with its returned body changed is quarantined (body-mismatch)" \
