@@ -7,7 +7,6 @@
 #include "seal_shape.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 #include <regex>
 
@@ -48,7 +47,7 @@ bool from_without_space(const std::vector<HeaderField>& headers) {
     if (from == nullptr) return false;
     const std::string& v = from->value;
     for (std::size_t i = 1; i < v.size(); ++i)
-        if (v[i] == '<' && std::isspace(static_cast<unsigned char>(v[i - 1])) == 0) return true;
+        if (v[i] == '<' && !g_ascii_isspace(v[i - 1])) return true;
     return false;
 }
 
@@ -59,7 +58,16 @@ bool from_without_space(const std::vector<HeaderField>& headers) {
 class TextScan {
 public:
     void feed(const char* data, std::size_t len) {
-        for (std::size_t i = 0; i < len; ++i) step(static_cast<unsigned char>(data[i]));
+        const char* p = data;
+        const char* const end = data + len;
+        while (p < end) {
+            // Nothing under way: only a '<' or a line end can start a match.
+            if (tag_ == 0 && field_ == npos) {
+                p = std::find_if(p, end, [](char c) { return c == '<' || c == '\n' || c == '\r'; });
+                if (p == end) break;
+            }
+            step(static_cast<unsigned char>(*p++));
+        }
     }
     bool html_end_then_text = false;
     bool header_line = false;
@@ -69,15 +77,15 @@ private:
     static constexpr std::string_view kField = "Content-Type:";
     void step(unsigned char c) {
         if (tag_ == kTag.size()) {  // in the white space after the tag
-            if (std::isalnum(c) != 0) html_end_then_text = true;
-            else if (std::isspace(c) == 0) tag_ = c == '<' ? 1 : 0;
-        } else if (std::tolower(c) == kTag[tag_]) {
+            if (g_ascii_isalnum(c)) html_end_then_text = true;
+            else if (!g_ascii_isspace(c)) tag_ = c == '<' ? 1 : 0;
+        } else if (g_ascii_tolower(static_cast<gchar>(c)) == kTag[tag_]) {
             ++tag_;
         } else {
             tag_ = c == '<' ? 1 : 0;  // '<' starts the tag and occurs in it nowhere else
         }
         if (field_ == kField.size()) {
-            if (std::isspace(c) != 0) header_line = true;
+            if (g_ascii_isspace(c)) header_line = true;
             field_ = npos;
         } else if (field_ != npos && c == static_cast<unsigned char>(kField[field_])) {
             ++field_;
