@@ -81,8 +81,8 @@ bool refuses_only(F&& f, std::initializer_list<Errc> allowed, const std::string&
 
 const char* mode_name(SealMode m) {
     switch (m) {
-    case SealMode::both: return "both";
-    case SealMode::wrap: return "wrap";
+    case SealMode::append_only: return "append-only";
+    case SealMode::full: return "full";
     case SealMode::header_only: return "header";
     }
     return "?";
@@ -199,7 +199,7 @@ void check_seal(std::string_view input) {
     if (!parse_message(input)) return;  // not a message to GMime: nothing to seal
     const SplitMessage m = split_message(input);
     if (seal_precheck(m.headers, kDomain)) return;  // the milter would not seal it
-    for (SealMode mode : {SealMode::both, SealMode::wrap, SealMode::header_only}) {
+    for (SealMode mode : {SealMode::append_only, SealMode::full, SealMode::header_only}) {
         SealOptions o;
         o.mode = mode;
         o.now = kNow;

@@ -1,6 +1,6 @@
 // make_seeds.cpp - writes the generated part of the fuzz seed corpus:
 //   - decide: every bounce template of tests/data/bounces filled with the
-//     unit tests' sealed original (SealMode wrap and the default mode, LF
+//     unit tests' sealed original (SealMode full, the default, and header, LF
 //     and CRLF), so that fuzz_decide starts from bounces whose seals verify
 //     with its keyring and reaches every judging path, not just "no seal";
 //   - returned: for every template built into fuzz_returned and each of its
@@ -28,8 +28,9 @@ int main(int argc, char** argv) {
     }
     const fs::path templates = argv[1], out = argv[2], returned = argv[3];
     fs::create_directories(out);
-    bounceseal::SealOptions plain;  // the default mode: header only on a single part
-    const std::string wrapped = sealed_original(), header = sealed_original(plain);
+    bounceseal::SealOptions header_only;
+    header_only.mode = bounceseal::SealMode::header_only;
+    const std::string wrapped = sealed_original(), header = sealed_original(header_only);
     int written = 0;
     for (const auto& entry : fs::directory_iterator(templates)) {
         if (entry.path().extension() != ".eml") continue;

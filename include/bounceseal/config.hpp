@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "bounceseal/error.hpp"
+#include "bounceseal/seal_mode.hpp"
 
 namespace bounceseal {
 
@@ -43,6 +44,14 @@ enum class ValueType {
     mode,      // octal permission bits within [min, max]
 };
 
+// An old name of a choice that files may still use: it is read as `choice`,
+// with a warning saying `advice`.
+struct ChoiceAlias {
+    std::string_view word{};
+    std::string_view choice{};
+    std::string_view advice{};
+};
+
 // One key of the configuration file, as documented.
 struct ConfigKey {
     std::string_view section{};       // "milter" or "verify", without brackets
@@ -53,6 +62,7 @@ struct ConfigKey {
     bool required = false;            // the program cannot run while it is unset
     std::string_view description{};   // one paragraph of plain text
     std::vector<std::string_view> choices{};  // ValueType::choice only
+    std::vector<ChoiceAlias> aliases{};       // ValueType::choice only: old names
     std::int64_t min = 0;             // integer, size, duration, mode
     std::int64_t max = 0;
 };
@@ -70,7 +80,6 @@ std::string describe_type(const ConfigKey& key);
 // member initializers below only keep a field the table missed from being
 // indeterminate.
 struct MilterSettings {
-    enum class SealMode { both, wrap, header };
     enum class OnError { accept, tempfail };
 
     MilterSettings();
@@ -84,7 +93,7 @@ struct MilterSettings {
     std::string selector;                     // Selector (required)
     std::filesystem::path key_file;           // KeyFile (required)
     bool require_safe_keys{};                 // RequireSafeKeys
-    SealMode seal_mode{};                     // SealMode
+    SealMode seal_mode{};                     // SealMode (seal_mode.hpp)
     std::vector<std::string> internal_hosts;  // InternalHosts: addresses or CIDR
     bool seal_authenticated{};                // SealAuthenticated
     std::vector<std::string> sender_domains;  // SenderDomains; empty: any
@@ -146,6 +155,10 @@ struct Override {
 
 struct LoadOptions {
     std::filesystem::path file{kDefaultConfigFile};  // empty: read no file
+    // Where to add warnings: settings that work but should be changed (an
+    // old name of a value), one line each, "FILE:LINE: Key: ...". Null:
+    // none are kept.
+    std::vector<std::string>* warnings = nullptr;
     // True when the user named the file: then a missing file is an error;
     // otherwise a missing file means "all defaults".
     bool file_must_exist = false;
@@ -160,11 +173,13 @@ Settings load_settings(const LoadOptions& options);
 // Reads `file`, which must exist. Throws ConfigError.
 Settings load_settings(const std::filesystem::path& file);
 // Parses configuration text; `name` stands for the file in problem lines.
-// Throws ConfigError.
-Settings parse_settings(std::string_view text, std::string_view name);
+// Throws ConfigError. Warnings go to `warnings` if it is given.
+Settings parse_settings(std::string_view text, std::string_view name,
+                        std::vector<std::string>* warnings = nullptr);
 // Applies overrides to `settings`; throws ConfigError (nothing is applied
-// partially: on error `settings` is unchanged).
-void apply_overrides(Settings& settings, std::span<const Override> overrides);
+// partially: on error `settings` is unchanged). Warnings as above.
+void apply_overrides(Settings& settings, std::span<const Override> overrides,
+                     std::vector<std::string>* warnings = nullptr);
 
 // The current value of `key` in `settings`, written as the file would
 // write it ("32m", "0660", "127.0.0.0/8, ::1"); empty when not set.

@@ -23,6 +23,7 @@
 #include "bounceseal/canon.hpp"
 #include "bounceseal/keys.hpp"
 #include "bounceseal/record.hpp"
+#include "bounceseal/seal_mode.hpp"
 
 namespace bounceseal {
 
@@ -56,16 +57,6 @@ struct BodySegment {
     bool from_original = false;
 };
 
-// Where the seal goes (FORMAT.md 6.1). Adding parts to a message that is
-// not already multipart/mixed means wrapping it, which changes its top-level
-// type: spam filters and DKIM notice. The default therefore adds parts only
-// where they fit the existing structure, and the header field everywhere.
-enum class SealMode {
-    both,         // header field always; parts appended to a multipart/mixed (default)
-    wrap,         // header field always; parts always, wrapping other shapes
-    header_only,  // header field only: the body is never touched
-};
-
 // What signs a record text (FORMAT.md 2.2): a private key in this process
 // (bounceseal-sign, tests), or a function that has another process sign it
 // (bounceseal-milter's signer, which holds the only copy of the key), with
@@ -94,7 +85,7 @@ struct SealKey {
 };
 
 struct SealOptions {
-    SealMode mode = SealMode::both;
+    SealMode mode = SealMode::full;  // where the seal goes (seal_mode.hpp)
     std::int64_t now = 0;           // timestamp to state; 0 means the current time
     std::optional<Bytes> nonce;     // fixed nonce, for test vectors only
     std::optional<std::string> boundary;  // fixed boundary, for test vectors only
@@ -109,6 +100,10 @@ struct SealPlan {
     bool replace_body = false;  // false in header-only mode
     std::vector<BodySegment> body;
     std::string shape;          // "wrapped" / "appended" / "header-only", for logs
+    // Why a message the full mode would wrap was sealed in the header only
+    // (FORMAT.md 6.1: "encrypted", "report", ..., "looks-like-seal-part");
+    // empty otherwise.
+    std::string why_header_only;
 
     // The new body as one string (tests and the offline tool).
     std::string body_text(std::string_view original_body) const;

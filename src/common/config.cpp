@@ -134,6 +134,7 @@ struct Problem {
 // key already reported as bad is not reported again as unset.
 struct Report {
     std::vector<std::string> lines;
+    std::vector<std::string> warnings;  // in file order, like `lines`
     std::set<std::pair<std::string, std::string>> bad_keys;
     bool file_unusable = false;  // unread or unparsed: any key may be set there
 };
@@ -189,6 +190,9 @@ void read_key(GKeyFile* file, const KeyRule& rule, Settings& settings, std::size
     Parsed parsed = parse_value(rule, trim(raw.get()));
     for (const std::string& why : parsed.problems) {
         found.push_back({line, fmt::format("{}: {}: {}", where, key, why)});
+    }
+    for (const std::string& why : parsed.warnings) {
+        report.warnings.push_back(fmt::format("{}: {}: {}", where, key, why));
     }
     if (parsed.problems.empty()) {
         rule.assign(rule.key, config_detail::section_settings(settings, group), parsed.value);
@@ -324,6 +328,9 @@ void apply_overrides_to(Settings& settings, std::span<const Override> overrides,
         for (const std::string& why : parsed.problems) {
             report.lines.push_back(fmt::format("{}: {}: {}", o.origin, o.key, why));
         }
+        for (const std::string& why : parsed.warnings) {
+            report.warnings.push_back(fmt::format("{}: {}: {}", o.origin, o.key, why));
+        }
         if (parsed.problems.empty()) {
             rule->assign(rule->key, config_detail::section_settings(settings, o.section), parsed.value);
         } else {
@@ -350,6 +357,11 @@ std::string join_lines(const std::vector<std::string>& lines) {
     return fmt::format("{}", fmt::join(lines, "\n"));
 }
 
+void hand_over_warnings(Report& report, std::vector<std::string>* warnings) {
+    if (warnings == nullptr) return;
+    for (std::string& w : report.warnings) warnings->push_back(std::move(w));
+}
+
 }  // namespace
 
 ConfigError::ConfigError(std::vector<std::string> problems)
@@ -370,6 +382,7 @@ Settings load_settings(const LoadOptions& options) {
         check_required(settings, *options.require_for, where, report);
     }
     if (!report.lines.empty()) throw ConfigError(std::move(report.lines));
+    hand_over_warnings(report, options.warnings);
     return settings;
 }
 
@@ -380,19 +393,21 @@ Settings load_settings(const std::filesystem::path& file) {
     return load_settings(options);
 }
 
-Settings parse_settings(std::string_view text, std::string_view name) {
+Settings parse_settings(std::string_view text, std::string_view name, std::vector<std::string>* warnings) {
     Settings settings;
     Report report;
     read_text(text, name, settings, report);
     if (!report.lines.empty()) throw ConfigError(std::move(report.lines));
+    hand_over_warnings(report, warnings);
     return settings;
 }
 
-void apply_overrides(Settings& settings, std::span<const Override> overrides) {
+void apply_overrides(Settings& settings, std::span<const Override> overrides, std::vector<std::string>* warnings) {
     Settings changed = settings;
     Report report;
     apply_overrides_to(changed, overrides, report);
     if (!report.lines.empty()) throw ConfigError(std::move(report.lines));
+    hand_over_warnings(report, warnings);
     settings = std::move(changed);
 }
 

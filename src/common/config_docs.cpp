@@ -69,6 +69,14 @@ std::string troff(std::string_view text) {
     return out;
 }
 
+// The description, and the old names of choices that are still read.
+std::string full_description(const ConfigKey& key) {
+    if (key.aliases.empty()) return std::string(key.description);
+    std::vector<std::string> names;
+    for (const ChoiceAlias& a : key.aliases) names.push_back(fmt::format("{} (read as {})", a.word, a.choice));
+    return fmt::format("{} Old names, still read with a warning: {}.", key.description, fmt::join(names, ", "));
+}
+
 std::string key_summary(const ConfigKey& key) {
     return key.required ? fmt::format("{}; required", describe_type(key)) : describe_type(key);
 }
@@ -111,7 +119,7 @@ std::string render_example_config() {
             for (const std::string& line : wrap(heading, kCommentWidth - 2)) {
                 out += fmt::format("# {}\n", line);
             }
-            for (const std::string& line : wrap(key.description, kCommentWidth - 2)) {
+            for (const std::string& line : wrap(full_description(key), kCommentWidth - 2)) {
                 out += fmt::format("# {}\n", line);
             }
             const std::string value = config_detail::file_value(key.default_text);
@@ -136,7 +144,7 @@ std::string render_man_fragment() {
                 out += key.required ? "No default.\n" : "Default: empty.\n";
             }
             out += fmt::format("Read by \\fB{}\\fR.\n{}\n", troff(program_name(key.program)),
-                               troff(key.description));
+                               troff(full_description(key)));
         }
     }
     return out;

@@ -44,6 +44,8 @@ struct Parsed {
     Value value;
     // What is wrong, one entry per bad list item; empty if `value` is good.
     std::vector<std::string> problems;
+    // What should be changed although `value` is good (an old name).
+    std::vector<std::string> warnings;
 };
 
 // Parses `text` (already stripped of surrounding white space) as `rule`'s

@@ -88,7 +88,7 @@ std::vector<std::string> split_list(std::string_view text) {
     return items;
 }
 
-Parsed problem(std::string text) { return Parsed{{}, {std::move(text)}}; }
+Parsed problem(std::string text) { return Parsed{{}, {std::move(text)}, {}}; }
 
 Parsed parse_number(const ConfigKey& key, std::string_view text, std::optional<std::int64_t> number,
                     std::string_view what) {
@@ -96,7 +96,7 @@ Parsed parse_number(const ConfigKey& key, std::string_view text, std::optional<s
     if (*number < key.min || *number > key.max) {
         return problem(fmt::format("{} is out of range; expected {}", quoted(text), expectation(key)));
     }
-    return Parsed{*number, {}};
+    return Parsed{*number, {}, {}};
 }
 
 std::optional<std::int64_t> parse_integer(std::string_view text) {
@@ -119,17 +119,23 @@ std::optional<std::int64_t> parse_octal(std::string_view text) {
 
 Parsed parse_boolean(const ConfigKey& key, std::string_view text) {
     for (std::string_view yes : {"true", "yes", "1"}) {
-        if (equals_ignoring_case(text, yes)) return Parsed{true, {}};
+        if (equals_ignoring_case(text, yes)) return Parsed{true, {}, {}};
     }
     for (std::string_view no : {"false", "no", "0"}) {
-        if (equals_ignoring_case(text, no)) return Parsed{false, {}};
+        if (equals_ignoring_case(text, no)) return Parsed{false, {}, {}};
     }
     return problem(fmt::format("{} is not a boolean; expected {}", quoted(text), expectation(key)));
 }
 
 Parsed parse_choice(const ConfigKey& key, std::string_view text) {
     for (std::string_view word : key.choices) {
-        if (equals_ignoring_case(text, word)) return Parsed{std::string(word), {}};
+        if (equals_ignoring_case(text, word)) return Parsed{std::string(word), {}, {}};
+    }
+    for (const ChoiceAlias& alias : key.aliases) {
+        if (equals_ignoring_case(text, alias.word)) {
+            return Parsed{std::string(alias.choice), {},
+                          {fmt::format("{} is the old name of {}; {}", quoted(text), alias.choice, alias.advice)}};
+        }
     }
     return problem(fmt::format("{} is not allowed; expected {}", quoted(text), expectation(key)));
 }
@@ -151,8 +157,8 @@ Parsed parse_list(const KeyRule& rule, std::string_view text) {
 // empty list is a list like any other ("InternalHosts =": no client).
 Parsed parse_empty(const KeyRule& rule) {
     const ConfigKey& key = rule.key;
-    if (key.type == ValueType::list) return Parsed{std::vector<std::string>{}, {}};
-    if (key.default_text.empty()) return Parsed{std::string(), {}};
+    if (key.type == ValueType::list) return Parsed{std::vector<std::string>{}, {}, {}};
+    if (key.default_text.empty()) return Parsed{std::string(), {}, {}};
     if (rule.validate && key.type == ValueType::string) return problem(rule.validate(""));
     return problem(fmt::format("empty value; expected {}", expectation(key)));
 }
@@ -170,13 +176,13 @@ Parsed parse_value(const KeyRule& rule, std::string_view text) {
     case ValueType::string: {
         std::string why = rule.validate ? rule.validate(text) : std::string();
         if (!why.empty()) return problem(std::move(why));
-        return Parsed{std::string(text), {}};
+        return Parsed{std::string(text), {}, {}};
     }
     case ValueType::path:
         if (text.front() != '/') {
             return problem(fmt::format("{} is not an absolute path; expected {}", quoted(text), expectation(key)));
         }
-        return Parsed{std::string(text), {}};
+        return Parsed{std::string(text), {}, {}};
     case ValueType::boolean: return parse_boolean(key, text);
     case ValueType::integer: return parse_number(key, text, parse_integer(text), "a whole number");
     case ValueType::size: return parse_number(key, text, parse_scaled(text, kSizeSuffixes), "a size");

@@ -285,8 +285,7 @@ struct Walker {
 
 Bytes leaf_digest(GMimeObject* leaf) {
     LeafCanonicalizer canon;
-    GPtr<GMimeStream> content = decoded_stream(leaf);
-    if (content && !read_stream(content.get(), [&](const char* p, std::size_t n) {
+    if (!read_decoded(leaf, [&](const char* p, std::size_t n) {
             canon.update(p, n);
             return true;
         }))

@@ -1,12 +1,14 @@
 // seal.cpp - plan_seal(): the body hash, the signed record, and the MIME
 // surgery that carries them (docs/FORMAT.md, "Sealing").
 //
-// Two shapes: a top-level multipart/mixed gets the two seal parts inserted
-// before its close delimiter ("appended"); anything else is wrapped whole as
-// the first part of a new multipart/mixed, its Content-* fields moved into
-// that part ("wrapped"). Either way the original bytes are kept as they are:
-// the plan refers to ranges of the original body instead of rewriting it.
-// Whether to seal at all (client, AUTH, sender) is decided by the caller.
+// Two shapes with parts: a top-level multipart/mixed gets the two seal parts
+// inserted before its close delimiter ("appended"); anything else is wrapped
+// whole as the first part of a new multipart/mixed, its Content-* fields
+// moved into that part ("wrapped"), unless seal_shape.cpp says a wrap would
+// change what recipients' programs do with it. Either way the original bytes
+// are kept as they are: the plan refers to ranges of the original body
+// instead of rewriting it. Whether to seal at all (client, AUTH, sender) is
+// decided by the caller.
 #include "bounceseal/seal.hpp"
 
 #include <algorithm>
@@ -19,6 +21,7 @@
 #include "bounceseal/body_in_chief.hpp"
 #include "bounceseal/error.hpp"
 #include "bounceseal/mime.hpp"
+#include "seal_shape.hpp"
 
 namespace bounceseal {
 namespace {
@@ -91,17 +94,6 @@ std::string detect_eol(std::string_view body) {
     std::size_t nl = body.find('\n');
     if (nl != std::string_view::npos && (nl == 0 || body[nl - 1] != '\r')) return "\n";
     return "\r\n";
-}
-
-// "=_" cannot occur in base64 or quoted-printable text, and the random part
-// makes a clash with any other content practically impossible; the check
-// below makes it certain.
-std::string fresh_boundary(std::string_view body) {
-    for (;;) {
-        std::string b = "=_bounceseal_";
-        for (auto byte : random_bytes(18)) b += "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"[byte % 62];
-        if (memmem(body.data(), body.size(), b.data(), b.size()) == nullptr) return b;
-    }
 }
 
 // A type of its own, not text/plain: filters read text/* parts as body
@@ -218,12 +210,13 @@ std::string first_part_fields(const std::vector<HeaderField>& headers, std::stri
 // Parsing the original alone is not the same: GMime reads an entity cut
 // off by the end of input (an empty message/rfc822 part without its
 // close delimiter, say) differently from one ended by a boundary.
-// Nothing when the first part would read as a seal part itself (content
-// that looks like one): a verifier skips seal parts, so it could never be
-// the body in chief.
+// Nothing, and `why_not` says why, when the message is not to be wrapped:
+// the first part would read as a seal part itself (content that looks like
+// one: a verifier skips seal parts, so it could never be the body in
+// chief), or seal_shape::why_not_wrap() names a reason.
 std::optional<Bytes> wrapped_body_hash(const std::vector<HeaderField>& headers, std::string_view body,
                                        const std::string& boundary, const std::string& eol, const WalkLimits& limits,
-                                       std::string_view domain) {
+                                       std::string_view domain, std::string& why_not) {
     const std::string head = "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"" + eol + eol + "--" +
                              boundary + eol + first_part_fields(headers, eol) + eol;
     const std::string tail = eol + "--" + boundary + "--" + eol;
@@ -232,11 +225,34 @@ std::optional<Bytes> wrapped_body_hash(const std::vector<HeaderField>& headers, 
         throw Error(Errc::mime, "GMime could not parse the wrapped message");
     GMimeObject* original = g_mime_multipart_get_part(GMIME_MULTIPART(mp.get()), 0);
     refuse_if_sealed_by(original, domain);
-    if (seal_part_kind(original) != SealPartKind::none) return std::nullopt;
+    if (seal_part_kind(original) != SealPartKind::none) why_not = "looks-like-seal-part";
+    else if (const char* why = seal_shape::why_not_wrap(headers, original)) why_not = why;
+    if (!why_not.empty()) return std::nullopt;
     return body_hash({original}, limits);
 }
 
-// Header changes that replace the message's Content-* fields with `ctype`.
+// Whether the message's one Content-Transfer-Encoding field states an
+// identity encoding (7bit, 8bit, binary). It then also describes the new
+// multipart, which holds those bytes unchanged (RFC 2045 6.4 allows exactly
+// these on a multipart), and stays at the top as well.
+bool keeps_transfer_encoding(const std::vector<HeaderField>& headers) {
+    const HeaderField* cte = nullptr;
+    for (const auto& h : headers) {
+        if (!iequals(h.name, "Content-Transfer-Encoding")) continue;
+        if (cte != nullptr) return false;
+        cte = &h;
+    }
+    if (cte == nullptr) return false;
+    switch (g_mime_content_encoding_from_string(cte->value.c_str())) {
+    case GMIME_CONTENT_ENCODING_7BIT:
+    case GMIME_CONTENT_ENCODING_8BIT:
+    case GMIME_CONTENT_ENCODING_BINARY: return true;
+    default: return false;
+    }
+}
+
+// Header changes that replace the message's Content-* fields with `ctype`
+// (and a kept Content-Transfer-Encoding).
 void rewrite_content_fields(const std::vector<HeaderField>& headers, const std::string& ctype,
                             std::vector<HeaderChange>& changes) {
     std::map<std::string, int> count;  // lower-case name -> occurrences
@@ -246,8 +262,10 @@ void rewrite_content_fields(const std::vector<HeaderField>& headers, const std::
             ++count[ascii_lower(h.name)];
             spelling.emplace(ascii_lower(h.name), h.name);
         }
+    const bool keep_cte = keeps_transfer_encoding(headers);
     bool had_ctype = false;
     for (const auto& [lname, n] : count) {
+        if (keep_cte && lname == "content-transfer-encoding") continue;
         // Descending indexes stay valid whether or not the MTA renumbers
         // the remaining fields after a removal.
         int keep = lname == "content-type" ? 1 : 0;
@@ -307,19 +325,23 @@ SealPlan plan_seal(const std::vector<HeaderField>& headers, std::string_view bod
         mp = parse_head_and_body(head, body);
         append = GMIME_IS_MULTIPART(mp.get()) && !nests_boundary(mp.get(), top.boundary, options.limits.max_depth);
     }
-    bool wrap = !append && options.mode == SealMode::wrap;
+    bool wrap = !append && options.mode == SealMode::full;
 
-    const std::string boundary = !wrap ? std::string() : options.boundary ? *options.boundary : fresh_boundary(body);
+    const std::string boundary = !wrap                ? std::string()
+                                 : options.boundary ? *options.boundary
+                                                    : seal_shape::new_boundary(headers, body);
     // The body in chief, hashed exactly as a verifier will see it.
     Bytes bh;
     if (append) {
         refuse_if_sealed_by(mp.get(), key.domain);
         bh = body_hash(body_in_chief(mp.get()).body, options.limits);
     } else if (const std::optional<Bytes> wrapped =
-                   wrap ? wrapped_body_hash(headers, body, boundary, eol, options.limits, key.domain) : std::nullopt) {
+                   wrap ? wrapped_body_hash(headers, body, boundary, eol, options.limits, key.domain,
+                                            plan.why_header_only)
+                        : std::nullopt) {
         bh = *wrapped;
     } else {
-        wrap = false;  // a part that would look like a seal part is not wrapped: the header alone seals
+        wrap = false;  // not to be wrapped (why_header_only says why): the header alone seals
         const std::string head = moved_fields(headers, eol) + eol;
         GPtr<GMimeObject> entity = parse_head_and_body(head, body);
         refuse_if_sealed_by(entity.get(), key.domain);
@@ -346,7 +368,8 @@ SealPlan plan_seal(const std::vector<HeaderField>& headers, std::string_view bod
     } else if (wrap) {
         plan.shape = "wrapped";
         plan.replace_body = true;
-        rewrite_content_fields(headers, " multipart/mixed; boundary=\"" + boundary + "\"", ch);
+        rewrite_content_fields(
+            headers, " multipart/mixed; boundary=\"" + boundary + "\"" + seal_shape::wrapper_parameters(headers), ch);
         plan.body.push_back(owned("--" + boundary + eol + first_part_fields(headers, eol) + eol));
         plan.body.push_back(original(0, body.size()));
         plan.body.push_back(owned(eol + seal_parts(r, plan.signature, boundary, eol) + "--" + boundary + "--" + eol));

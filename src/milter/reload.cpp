@@ -99,7 +99,11 @@ bool Reloader::reload() {
     std::lock_guard lock(mutex_);
     const std::shared_ptr<const Runtime> before = store_.get();
     try {
-        Settings settings = load_settings(options_);
+        std::vector<std::string> warnings;
+        LoadOptions with_warnings = options_;
+        with_warnings.warnings = &warnings;
+        Settings settings = load_settings(with_warnings);
+        for (const auto& w : warnings) spdlog::warn("reload: configuration: {}", log_safe(w, 1000));
         // The signer reads the same file: the key is its business alone.
         const SignerIdentity identity = signer_->reload();
         if (identity.domain != settings.milter.domain || identity.selector != settings.milter.selector)

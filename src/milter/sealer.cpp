@@ -1,10 +1,11 @@
 // sealer.cpp - plan_seal() and sending its plan through a MessageEditor
 // (see sealer.hpp). Header values are adjusted for the leading-space
-// convention; the new body goes out in chunks of at most kBodyChunk bytes,
-// ranges of the original straight from the buffer, without building the
-// new body in memory.
+// convention; the new body goes out in chunks of kBodyChunk bytes (the
+// last one shorter), whole chunks of the original straight from the
+// buffer, without building the new body in memory.
 #include "sealer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -14,15 +15,6 @@
 
 namespace bounceseal::milter {
 namespace {
-
-SealMode core_mode(MilterSettings::SealMode m) {
-    switch (m) {
-    case MilterSettings::SealMode::header: return SealMode::header_only;
-    case MilterSettings::SealMode::wrap: return SealMode::wrap;
-    case MilterSettings::SealMode::both: break;
-    }
-    return SealMode::both;
-}
 
 std::string for_mta(const std::string& value, bool leading_space) {
     if (!leading_space && !value.empty() && value.front() == ' ') return value.substr(1);
@@ -67,19 +59,38 @@ bool send_plan(const SealPlan& plan, const SealInput& in, MessageEditor& editor,
         ++out.changes;
     }
     if (!plan.replace_body) return true;
+    // Every piece is a packet of its own to the MTA: send full chunks, the
+    // short segments of a plan (the wrap's head, the seal parts) gathered
+    // into one with their neighbours. Whole chunks of the original go out
+    // from the buffer as they are; only the bytes around a segment's edge
+    // are copied.
+    std::string gathered;
+    auto flush = [&](std::string_view chunk) {
+        if (editor.replace_body(chunk)) {
+            ++out.changes;
+            return true;
+        }
+        out.error = "the MTA did not take the new body";
+        return false;
+    };
     for (const BodySegment& s : plan.body) {
         std::string_view data = s.from_original ? in.body.substr(s.offset, s.length) : std::string_view(s.owned);
         while (!data.empty()) {
-            std::string_view chunk = data.substr(0, kBodyChunk);
-            if (!editor.replace_body(chunk)) {
-                out.error = "the MTA did not take the new body";
-                return false;
+            if (gathered.empty() && data.size() >= kBodyChunk) {
+                if (!flush(data.substr(0, kBodyChunk))) return false;
+                data.remove_prefix(kBodyChunk);
+                continue;
             }
-            ++out.changes;
-            data.remove_prefix(chunk.size());
+            const std::size_t take = std::min(data.size(), kBodyChunk - gathered.size());
+            gathered.append(data.substr(0, take));
+            data.remove_prefix(take);
+            if (gathered.size() == kBodyChunk) {
+                if (!flush(gathered)) return false;
+                gathered.clear();
+            }
         }
     }
-    return true;
+    return gathered.empty() || flush(gathered);
 }
 
 }  // namespace
@@ -114,7 +125,7 @@ SealOutcome seal_message(const Runtime& runtime, const SealInput& in, MessageEdi
     try {
         if (injected_fault() == Fault::plan) throw Error(Errc::usage, "fault injected (BOUNCESEAL_FAULT=plan)");
         SealOptions options;
-        options.mode = core_mode(runtime.settings.seal_mode);
+        options.mode = runtime.settings.seal_mode;
         options.limits = kSealLimits;
         plan = plan_seal(in.headers, in.body, in.envelope_sender, runtime.key, options);
     } catch (const Error& e) {
@@ -131,7 +142,7 @@ SealOutcome seal_message(const Runtime& runtime, const SealInput& in, MessageEdi
         out.error = e.what();
         return finish(SealOutcome::Status::plan_failed);
     }
-    out.shape = plan.shape;
+    out.shape = plan.why_header_only.empty() ? plan.shape : plan.shape + ": " + plan.why_header_only;
     if (plan.replace_body) {
         for (const BodySegment& s : plan.body) out.new_size += s.from_original ? s.length : s.owned.size();
     } else {

@@ -57,7 +57,8 @@ struct SealOutcome {
         send_failed,  // a change was not taken; `changes` others may have been
     };
     Status status = Status::plan_failed;
-    std::string shape;         // "wrapped", "appended", "header-only"
+    std::string shape;         // "wrapped", "appended", "header-only", or
+                               // "header-only: WHY" (SealPlan::why_header_only)
     std::string error;         // what failed, for the log (not yet log-safe)
     std::size_t new_size = 0;  // bytes of the new body (or the old one, header mode)
     std::size_t changes = 0;   // modification calls that succeeded

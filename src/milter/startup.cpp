@@ -215,7 +215,9 @@ int check_configuration(const LoadOptions& lo, bool verbose) {
     std::vector<std::string> problems, warnings;
     std::optional<Settings> settings;
     try {
-        settings = load_settings(lo);
+        LoadOptions with_warnings = lo;  // an old name of a value, say
+        with_warnings.warnings = &warnings;
+        settings = load_settings(with_warnings);
     } catch (const ConfigError& e) {
         problems = e.problems();
     } catch (const std::exception& e) {
@@ -264,14 +266,18 @@ int run_daemon(const LoadOptions& lo, bool foreground, bool verbose) {
     log_init(kProgram, "mail", foreground, level);
 
     Settings settings;
+    std::vector<std::string> warnings;
     try {
-        settings = load_settings(lo);
+        LoadOptions with_warnings = lo;
+        with_warnings.warnings = &warnings;
+        settings = load_settings(with_warnings);
     } catch (const ConfigError& e) {
         for (const auto& p : e.problems()) complain(p, foreground);
         return EX_CONFIG;
     }
     const MilterSettings& ms = settings.milter;
     log_init(kProgram, ms.syslog_facility, foreground, level);
+    for (const auto& w : warnings) spdlog::warn("configuration: {}", log_safe(w, 1000));
 
     RuntimeStore store;
     std::optional<UserSpec> run_as;

@@ -1,15 +1,18 @@
 // sign_main.cpp - bounceseal-sign: seals one message offline, through the
 // same plan_seal() the milter uses, as sendmail would apply the milter's
 // changes. For tests, demos and mail injected without a milter. It does not
-// decide whether a message should be sealed; it always seals.
+// decide whether a message should be sealed; it always seals. -m takes the
+// milter's SealMode names, read by the configuration's own parser.
 #include <getopt.h>
 
 #include <charconv>
+#include <optional>
 #include <iostream>
 
 #include <gmime/gmime.h>
 
 #include "bounceseal/cli.hpp"
+#include "bounceseal/config.hpp"
 #include "bounceseal/error.hpp"
 #include "bounceseal/mime.hpp"
 #include "bounceseal/seal.hpp"
@@ -22,7 +25,7 @@ constexpr const char* kProg = "bounceseal-sign";
 int usage(int status) {
     (status == 0 ? std::cout : std::cerr)
         << "usage: " << kProg << " -k KEYFILE -d DOMAIN -s SELECTOR [-f ENVELOPE_SENDER] [-t UNIX_TIME]\n"
-        << "                       [-m both|wrap|header] < message > sealed\n"
+        << "                       [-m full|append-only|header] < message > sealed\n"
         << "  Without -f, the envelope sender is taken from Return-Path:, else From:.\n"
         << "  -h, --help     print this help and exit\n"
         << "  -V, --version  print the version and exit\n";
@@ -47,6 +50,23 @@ std::string sender_from_headers(const std::vector<bounceseal::HeaderField>& head
         }
     }
     return {};
+}
+
+// The SealMode named by -m, read as the configuration file's SealMode key
+// is (old names too, with a warning); nullopt after complaining.
+std::optional<bounceseal::SealMode> seal_mode(const char* word) {
+    using namespace bounceseal;
+    Settings settings;
+    std::vector<std::string> warnings;
+    try {
+        const Override mode{"milter", "SealMode", word, "-m"};
+        apply_overrides(settings, {&mode, 1}, &warnings);
+    } catch (const ConfigError& e) {
+        for (const auto& p : e.problems()) tools::complain(kProg, p);
+        return std::nullopt;
+    }
+    for (const auto& w : warnings) tools::complain(kProg, "warning: " + w);
+    return settings.milter.seal_mode;
 }
 
 }  // namespace
@@ -76,9 +96,7 @@ int main(int argc, char** argv) {
             break;
         }
         case 'm':
-            if (std::string_view(optarg) == "both") options.mode = SealMode::both;
-            else if (std::string_view(optarg) == "wrap") options.mode = SealMode::wrap;
-            else if (std::string_view(optarg) == "header") options.mode = SealMode::header_only;
+            if (auto mode = seal_mode(optarg)) options.mode = *mode;
             else return usage(2);
             break;
         case 'h': return usage(0);

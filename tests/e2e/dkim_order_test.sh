@@ -52,9 +52,9 @@ sys.exit(0 if ok else 1)
 PY
 }
 
-# With an attachment, so that the default SealMode appends the seal parts
-# and changes the body: a plain message is sealed in its header only, which
-# leaves a DKIM signature intact in either order.
+# With an attachment: the default SealMode appends the seal parts, which
+# changes the body and nothing in the header (a wrap would change the
+# Content-Type as well), so the signature breaks on the body alone.
 deliver() {  # deliver SUBJECT: alice -> bob; prints the delivered file
   local before
   before=$(ms_count bs-bob)

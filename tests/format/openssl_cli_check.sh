@@ -21,7 +21,7 @@ cmp -s record.txt "$vectors/v1-record.txt" && echo "ok: the extracted record is 
 
 "$keygen" -d example.test -s cli -D . > /dev/null
 printf 'From: a@example.test\nTo: b@example.test\nSubject: cli\n\nchecked by hand\n' |
-    "$sign" -m wrap -k cli.private -d example.test -s cli -f a@example.test > sealed.eml
+    "$sign" -k cli.private -d example.test -s cli -f a@example.test > sealed.eml
 check sealed.eml cli.pub | grep -q 'Signature Verified Successfully'
 echo "ok: a freshly sealed message verifies with openssl pkeyutl"
 

@@ -15,7 +15,9 @@ Exit status 0 if every file checks out, 1 otherwise.
 import base64
 import binascii
 import email
+import email.generator
 import email.policy
+import io
 import hashlib
 import os
 import re
@@ -139,10 +141,22 @@ def body_in_chief(children):
     return entities, records
 
 
+def leaf_content(part):
+    """The decoded content of a leaf. Python parses every message/* part into
+    header blocks (message/delivery-status, message/disposition-notification),
+    but FORMAT.md 4.2 makes those leaves: their content is the part's body as
+    written, which Python's generator writes back."""
+    if not part.is_multipart():
+        return decode_cte(part)
+    out = io.BytesIO()
+    email.generator.BytesGenerator(out, mangle_from_=False, maxheaderlen=0).flatten(part)
+    return out.getvalue().split(b"\n\n", 1)[1]
+
+
 def manifest(entity, out):
     """FORMAT.md 4.2."""
     ctype = entity.get_content_type().lower()
-    if entity.is_multipart():
+    if ctype.startswith("multipart/") and entity.is_multipart():
         out.append("begin " + ctype)
         for child in entity.get_payload():
             manifest(child, out)
@@ -154,7 +168,7 @@ def manifest(entity, out):
             manifest(inner[0], out)
         out.append("end")
     else:
-        digest = hashlib.sha256(canonical(decode_cte(entity))).digest()
+        digest = hashlib.sha256(canonical(leaf_content(entity))).digest()
         out.append("leaf %s %s" % (ctype, b64(digest)))
 
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # reference_shapes.sh - seals every message of tests/data/shapes with
-# bounceseal-sign (all three modes, LF and CRLF input) and has the independent
-# implementation of FORMAT.md (reference_check.py) check each result.
+# bounceseal-sign (all three modes; the default, full, with LF and with CRLF
+# input) and has the independent implementation of FORMAT.md
+# (reference_check.py) check each result.
 # Usage: reference_shapes.sh SHAPES_DIR SIGN_BINARY KEYGEN_BINARY CHECKER
 set -eu
 shapes=$1 sign=$2 keygen=$3 checker=$4
@@ -13,6 +14,6 @@ for f in "$shapes"/*.eml; do
     "$sign" -k "$work/ref.private" -d example.test -s ref -f alice@example.test < "$f" > "$work/$name-lf.eml"
     sed 's/$/\r/' "$f" | "$sign" -k "$work/ref.private" -d example.test -s ref -f alice@example.test > "$work/$name-crlf.eml"
     "$sign" -m header -k "$work/ref.private" -d example.test -s ref -f alice@example.test < "$f" > "$work/$name-header.eml"
-    "$sign" -m wrap -k "$work/ref.private" -d example.test -s ref -f alice@example.test < "$f" > "$work/$name-wrap.eml"
+    "$sign" -m append-only -k "$work/ref.private" -d example.test -s ref -f alice@example.test < "$f" > "$work/$name-append.eml"
 done
 /usr/bin/python3 "$checker" "$work/ref.pub" alice@example.test "$work"/*.eml

@@ -103,7 +103,7 @@ def make_key_and_originals(build, work):
     os.chmod(ring, 0o755)
     os.chmod(os.path.join(ring, "sel1.pub"), 0o644)
     originals = {}
-    for mode in ("wrap", "header"):
+    for mode in ("full", "header"):
         out = subprocess.run([os.path.join(build, "src/tools/bounceseal-sign"), "-k", os.path.join(keys, "sel1.private"),
                               "-d", "example.test", "-s", "sel1", "-f", SENDER, "-m", mode],
                              input=ORIGINAL.encode(), stdout=subprocess.PIPE, check=True).stdout
@@ -254,7 +254,7 @@ def main():
     os.makedirs(args.work)
     key, ring, originals = make_key_and_originals(build, args.work)
     cases_dir = os.path.join(args.work, "cases")
-    subprocess.run([sys.executable, GENERATOR, "--original", originals["wrap"], "--header-original",
+    subprocess.run([sys.executable, GENERATOR, "--original", originals["full"], "--header-original",
                     originals["header"], cases_dir], check=True)
     with open(os.path.join(cases_dir, "cases.json")) as f:
         cases = json.load(f)

@@ -1,10 +1,11 @@
 #!/bin/sh
 # mutt_screens_test.sh - what a person sees: seals an ordinary one-part text
-# message with bounceseal-sign (default mode), opens it with Mutt in a
-# detached tmux session of fixed size, and checks the screens: the index,
-# the message (the original text first, then the seal parts), the attachment
-# list (both seal parts with their file names and descriptions) and the
-# record part opened from that list (its first line is the human intro).
+# message with bounceseal-sign (default mode: it is wrapped, the seal parts
+# after it), opens it with Mutt in a detached tmux session of fixed size,
+# and checks the screens: the index, the message (the original text first,
+# then the seal parts), the attachment list (the original text, then both
+# seal parts with their file names and descriptions) and the record part
+# opened from that list (its first line is the human intro).
 #
 # Mutt runs with a private muttrc (no system Muttrc, no ~/.muttrc) on a
 # Maildir in a temporary directory, with no way to send mail and no network.
@@ -35,9 +36,8 @@ maildir=$work/home/Mail
 mkdir -p "$maildir/cur" "$maildir/new" "$maildir/tmp" "$work/tmp"
 
 "$keygen" -d example.test -s sel1 -D "$work" > /dev/null
-# A message with an attachment: the default SealMode appends the seal parts
-# only to multipart/mixed mail (a plain message is sealed in its header,
-# which Mutt does not show), so this is where a recipient can see the seal.
+# The most common message, plain text: the default SealMode wraps it in a
+# new multipart/mixed with the two seal parts after it.
 cat > "$work/message.eml" << 'EOF'
 From: Alice Example <alice@example.test>
 To: Bob Builder <bob@example.org>
@@ -46,25 +46,15 @@ Date: Wed, 25 Nov 2026 10:00:00 +0000
 Message-ID: <minutes.2026-11-25@example.test>
 User-Agent: Mutt/2.2.12 (2023-09-09)
 MIME-Version: 1.0
-Content-Type: multipart/mixed; boundary="minutes"
-
---minutes
 Content-Type: text/plain; charset=us-ascii
+Content-Disposition: inline
 
 Hi Bob,
 
 the budget for the second half was approved, and the new hire starts
-on the 3rd. The figures are attached.
+on the 3rd. The figures follow in my next mail.
 
 Alice
-
---minutes
-Content-Type: text/csv; name="figures.csv"
-Content-Disposition: attachment; filename="figures.csv"
-
-half,budget
-second,120000
---minutes--
 EOF
 "$sign" -t 1795600000 -k "$work/sel1.private" -d example.test -s sel1 \
     < "$work/message.eml" > "$maildir/new/1795600000.impact.example.test"
@@ -139,36 +129,36 @@ check_index() {
 }
 check_message() {
     has "$1" "Subject: Minutes of Tuesday's meeting" "Hi Bob," \
-        "[-- Attachment #3: Bounce seal record (safe to ignore) --]" \
-        "[-- Attachment #4: Bounce seal signature (safe to ignore) --]"
-    # The author's text and attachment come first, the seal after them.
-    [ "$(line_of "$1" "Hi Bob,")" -lt "$(line_of "$1" "Attachment #3")" ] ||
+        "[-- Attachment #2: Bounce seal record (safe to ignore) --]" \
+        "[-- Attachment #3: Bounce seal signature (safe to ignore) --]"
+    # The author's text comes first, the seal after it.
+    [ "$(line_of "$1" "Hi Bob,")" -lt "$(line_of "$1" "Attachment #2")" ] ||
         fail "$(basename "$1"): the seal is shown before the original text"
 }
 check_attachments() {
     has "$1" "Mutt: Attachments" \
         "Bounce seal record (safe to ignore)" "bounceseal-record.txt" \
         "Bounce seal signature (safe to ignore)" "bounceseal-signature.txt"
-    # The original text and attachment, then the record, then the signature.
+    # The new multipart, the original text in it, then the record, then the
+    # signature.
     grep -q '^ *I *1 .*\[text/plain' "$1" || fail "$(basename "$1"): entry 1 is not the original text part"
-    grep -q '^ *A *2 .*figures.csv' "$1" || fail "$(basename "$1"): entry 2 is not the original attachment"
-    grep -q '^ *I *3 Bounce seal record (safe to ignore) *bounceseal-record.txt' "$1" ||
-        fail "$(basename "$1"): entry 3 is not the record part"
-    grep -q '^ *I *4 Bounce seal signature (safe to ignore) *bounceseal-signature.txt' "$1" ||
-        fail "$(basename "$1"): entry 4 is not the signature part"
+    grep -q '^ *I *2 Bounce seal record (safe to ignore) *bounceseal-record.txt' "$1" ||
+        fail "$(basename "$1"): entry 2 is not the record part"
+    grep -q '^ *I *3 Bounce seal signature (safe to ignore) *bounceseal-signature.txt' "$1" ||
+        fail "$(basename "$1"): entry 3 is not the signature part"
 }
 
 screen index "Minutes of Tuesday's meeting"
 check_index "$work/index.txt"
 tmux -S "$sock" send-keys -t impact Enter
-screen message "[-- Attachment #4:"
+screen message "[-- Attachment #3:"
 check_message "$work/message.txt"
 tmux -S "$sock" send-keys -t impact v
 screen attachments "Mutt: Attachments"
 check_attachments "$work/attachments.txt"
-# Entry 3, the record part, opened as a person would: it must start with
+# Entry 2, the record part, opened as a person would: it must start with
 # the line that tells them what it is.
-tmux -S "$sock" send-keys -t impact j j Enter
+tmux -S "$sock" send-keys -t impact j Enter
 screen record "hm="
 [ "$(sed -n 2p "$work/record.txt")" = "$intro" ] || { cat "$work/record.txt"; fail "the record part does not open with its intro line"; }
 tmux -S "$sock" send-keys -t impact q q q

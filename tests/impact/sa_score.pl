@@ -2,7 +2,9 @@
 # sa_score.pl - scores mail files with the installed SpamAssassin, in one
 # process for many files (SpamAssassin needs seconds to start, a tenth of a
 # second per message after that), and prints one line per file:
-#     NAME <TAB> SCORE <TAB> RULE=score,RULE=score,...
+#     NAME <TAB> SCORE <TAB> RULE=score,RULE=score,... <TAB> SUBRULE,SUBRULE,...
+# (the scored rules hit, then the sub-rules hit: the "__" rules that only
+# feed others).
 # Local tests only: no DNS or other network look-up (and any attempt is
 # blocked, counted and makes the run fail), no Bayes, no auto-learning, no
 # auto-welcomelist. The machine's site configuration (local.cf) and the
@@ -10,8 +12,14 @@
 # WORKDIR. The system's *.pre plugin lists are copied so that the same plugins
 # load as in a default installation.
 #
+# With --top-rules instead of files it scores nothing and prints, one per
+# line, the rules that read the message's top-level MIME fields
+# (Content-Type, Content-Transfer-Encoding, any other Content-* field,
+# MIME-Version): the rules a wrap can change. They are taken from the rules
+# SpamAssassin has loaded, so the list follows the installed rule set.
+#
 # It judges nothing; spam_score_test.sh compares the lines of two runs.
-# Usage: sa_score.pl WORKDIR FILE...
+# Usage: sa_score.pl WORKDIR FILE...   |   sa_score.pl WORKDIR --top-rules
 use strict;
 use warnings;
 use File::Basename qw(basename);
@@ -22,7 +30,7 @@ use Mail::SpamAssassin;
 use Mail::SpamAssassin::DnsResolver;
 
 my ($workdir, @files) = @ARGV;
-die "usage: sa_score.pl WORKDIR FILE...\n" unless defined $workdir && @files;
+die "usage: sa_score.pl WORKDIR FILE... | WORKDIR --top-rules\n" unless defined $workdir && @files;
 
 # The directories the spamassassin command was built with, so that the rules
 # it would use are the rules used here (sa-update's copy, else the packaged).
@@ -79,6 +87,30 @@ my $sa = Mail::SpamAssassin->new({
     %dirs,
 });
 $sa->init(1);
+if ($files[0] eq '--top-rules') {
+    # Header rules ("Content-Type =~ ...", "exists:MIME-Version", "X:raw =~")
+    # and header evals given such a field's name. SpamAssassin never runs a
+    # rule whose score is 0 unless it is a sub-rule ("__") or feeds a meta.
+    my $conf = $sa->{conf};
+    my $field = qr/(?:Content-[\w-]+|MIME-Version)/i;
+    my %top;
+    for my $by_priority (values %{$conf->{head_tests}}) {
+        while (my ($name, $text) = each %$by_priority) {
+            $top{$name} = 1 if $text =~ /^\s*(?:exists:)?\s*$field(?::\w+)*\s*(?:[=!]~|$)/;
+        }
+    }
+    for my $by_priority (values %{$conf->{head_evals}}) {
+        while (my ($name, $eval) = each %$by_priority) {
+            $top{$name} = 1 if grep { !ref($_) && /^$field$/ } @{$eval->[1]};
+        }
+    }
+    for my $name (sort keys %top) {
+        next if !$conf->{scores}{$name} && $name !~ /^__/ && !$conf->{meta_deprules}{$name};
+        print "$name\n";
+    }
+    exit 0;
+}
+
 my $rules = $sa->first_existing_path(@Mail::SpamAssassin::default_rules_path) || '?';
 print "# SpamAssassin ", Mail::SpamAssassin::Version(), ", rules $rules\n";
 
@@ -88,7 +120,8 @@ for my $file (@files) {
     close $fh;
     my $msg = $sa->parse($raw);
     my $pms = $sa->check($msg);
-    printf "%s\t%.3f\t%s\n", basename($file), $pms->get_score(), $pms->get_tag('TESTSSCORES', ',');
+    printf "%s\t%.3f\t%s\t%s\n", basename($file), $pms->get_score(), $pms->get_tag('TESTSSCORES', ','),
+        $pms->get_tag('SUBTESTS', ',');
     $pms->finish();
     $msg->finish();
 }

@@ -3,17 +3,23 @@
 #
 #   spam_score_test.sh score SIGN KEYGEN RESULTS_DIR [PER_SHAPE]
 #     makes a corpus of ordinary messages (make_corpus.py: PER_SHAPE messages
-#     of each MIME shape, default 20), seals each with bounceseal-sign in both
-#     seal modes ("both": record and signature parts plus the Bounce-Seal
-#     field, the milter's default; "header": the field only), scores the
-#     unsealed and both sealed copies with the installed SpamAssassin
-#     (sa_score.pl) and writes RESULTS_DIR/{unsealed,both,header}.txt.
-#   spam_score_test.sh check both|header RESULTS_DIR
+#     of each MIME shape, default 20) and the probe messages (make_probes.py:
+#     written to make every rule that reads the top-level MIME fields fire),
+#     seals each with bounceseal-sign in the three seal modes (full: the
+#     default, seal parts on every message; append-only; header), scores the
+#     unsealed and the sealed copies with the installed SpamAssassin
+#     (sa_score.pl) and writes RESULTS_DIR/{unsealed,full,append-only,
+#     header}.txt, and the rules of the top-level MIME fields as
+#     RESULTS_DIR/top-rules.txt.
+#   spam_score_test.sh check full|append-only|header RESULTS_DIR
+#     full: fails if the seal raises any message's score or makes a rule
+#     fire that did not (lower scores are listed, and allowed), or if a rule
+#     of top-rules.txt fires on no unsealed probe. append-only and header:
 #     fails unless every sealed copy has the same score and the same list of
-#     rules as its unsealed original; prints a summary by shape.
+#     rules as its unsealed original. Prints a summary by shape.
 #
 # Scoring is the slow part (a tenth of a second a message), so it is done once
-# (the ctest fixture impact.spam_corpus) for the checks of both modes.
+# (the ctest fixture impact.spam_corpus) for the checks of all modes.
 # Only SpamAssassin's local rules are run: no DNS or network look-ups (they
 # are blocked and counted, and the run is in a network namespace of its own
 # where the system allows one), no Bayes, no learning; of the machine's
@@ -25,8 +31,9 @@
 # the number of CPUs, at most 4).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+modes="full append-only header"
 usage() {
-    echo "usage: $0 score SIGN KEYGEN RESULTS_DIR [PER_SHAPE] | check both|header RESULTS_DIR" >&2
+    echo "usage: $0 score SIGN KEYGEN RESULTS_DIR [PER_SHAPE] | check full|append-only|header RESULTS_DIR" >&2
     exit 2
 }
 [ $# -ge 1 ] || usage
@@ -38,10 +45,14 @@ fi
 if [ "$1" = check ]; then
     [ $# -eq 3 ] || usage
     mode=$2 results=$3
-    case $mode in both | header) ;; *) usage ;; esac
-    read -r shapes total < "$results/counts"
-    exec /usr/bin/python3 "$here/score_report.py" "seal mode $mode" "$total" \
-        "$results/unsealed.txt" "$results/$mode.txt"
+    read -r total < "$results/counts"
+    case $mode in
+        full) exec /usr/bin/python3 "$here/score_report.py" --no-rise --cover "$results/top-rules.txt" \
+            "seal mode full" "$total" "$results/unsealed.txt" "$results/full.txt" ;;
+        append-only | header) exec /usr/bin/python3 "$here/score_report.py" "seal mode $mode" "$total" \
+            "$results/unsealed.txt" "$results/$mode.txt" ;;
+        *) usage ;;
+    esac
 fi
 
 if [ "$1" != score ] || [ $# -lt 4 ] || [ $# -gt 5 ]; then usage; fi
@@ -49,11 +60,16 @@ sign=$2 keygen=$3 results=$4 per_shape=${5:-20}
 start=$(date +%s)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$results" "$work/unsealed" "$work/both" "$work/header" "$work/out" "$work/home"
+mkdir -p "$results" "$work/unsealed" "$work/out" "$work/home"
+for mode in $modes; do mkdir -p "$work/$mode"; done
 # A stale result must not pass for a new one.
-rm -f "$results/counts" "$results/unsealed.txt" "$results/both.txt" "$results/header.txt"
+rm -f "$results/counts" "$results/unsealed.txt" "$results/top-rules.txt"
+for mode in $modes; do rm -f "$results/$mode.txt"; done
 
-/usr/bin/python3 "$here/make_corpus.py" "$work/unsealed" "$per_shape" > "$work/counts"
+read -r shapes messages << EOF
+$(/usr/bin/python3 "$here/make_corpus.py" "$work/unsealed" "$per_shape")
+EOF
+probes=$(cd "$here" && /usr/bin/python3 make_probes.py "$work/unsealed")
 "$keygen" -d example.test -s impact -D "$work" > /dev/null
 
 # SpamAssassin spends ~2 s loading its rules, then ~0.1 s a message: a few
@@ -77,12 +93,17 @@ worker() {  # worker K: seals, then scores, the K-th share of the corpus
     cpu=$(awk -v n="$(wc -l < "$work/list.$k")" -v s="$CPU_START" -v m="$CPU_PER_MESSAGE" \
         -v x="$CPU_MARGIN" 'BEGIN { printf "%d", (s + n * m) * x + 1 }')
     while read -r name; do
-        for mode in both header; do
-            "$sign" -m "$mode" -k "$work/impact.private" -d example.test -s impact \
-                < "$work/unsealed/$name" > "$work/$mode/$name"
+        for mode in $modes; do
+            # A message the sealer refuses (message/partial) goes on as it
+            # was, as the milter passes it on; any other failure is one.
+            if ! "$sign" -m "$mode" -k "$work/impact.private" -d example.test -s impact \
+                < "$work/unsealed/$name" > "$work/$mode/$name" 2> "$work/out/sign.$k"; then
+                grep -q 'not sealing: message-partial' "$work/out/sign.$k" || { cat "$work/out/sign.$k" >&2; return 1; }
+                cp "$work/unsealed/$name" "$work/$mode/$name"
+            fi
         done
     done < "$work/list.$k"
-    for side in unsealed both header; do
+    for side in unsealed $modes; do
         status=0
         # shellcheck disable=SC2046,SC2086  # $netns is a command or nothing;
         # corpus file names have no white space
@@ -115,12 +136,15 @@ if [ "$failed" -ne 0 ]; then
     echo "FAIL: sealing or scoring failed" >&2
     exit 1
 fi
+env HOME="$work/home" LC_ALL=C perl "$here/sa_score.pl" "$work/sa-rules" --top-rules > "$work/top-rules.txt"
 
-for side in unsealed both header; do
+for side in unsealed $modes; do
     cat "$work"/out/"$side".? > "$results/$side.txt"
 done
-cp "$work/counts" "$results/counts"
-read -r shapes total < "$results/counts"
-echo "scored $total messages of $shapes shapes, unsealed and sealed in 2 modes ($((3 * total)) scans);" \
+cp "$work/top-rules.txt" "$results/top-rules.txt"
+total=$((messages + probes))
+echo "$total" > "$results/counts"
+echo "scored $messages messages of $shapes shapes and $probes probes, unsealed and sealed in 3 modes" \
+    "($((4 * total)) scans); $(wc -l < "$results/top-rules.txt") rules read the top-level MIME fields;" \
     "network namespace: ${netns:-none available, look-ups blocked by sa_score.pl}; $jobs jobs;" \
     "$(($(date +%s) - start)) s"

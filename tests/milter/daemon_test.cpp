@@ -151,11 +151,14 @@ TEST(MilterDaemon, QueueIdKnownOnlyAtEndOfHeader) {
 
 class MimeShape : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(MimeShape, IsSealedVerifiesAndKeepsTheOriginalBytes) {
+// In the default mode every shape gets both seal parts.
+TEST_P(MimeShape, IsSealedWithPartsVerifiesAndKeepsTheOriginalBytes) {
     const auto m = make_message(data("shapes/" + GetParam()));
     const MilterResult r = send_to("main", m);
     expect_sealed(m, r);
     ASSERT_TRUE(r.body_replaced);
+    EXPECT_NE(r.new_body.find("Bounce seal record:"), std::string::npos);
+    EXPECT_NE(r.new_body.find("Bounce seal signature"), std::string::npos);
     const std::string& body = m.body;
     const std::string& out = r.new_body;
     const std::size_t close = body.rfind("--\r\n");
@@ -313,26 +316,40 @@ TEST(MilterDaemon, HeaderOnlyMode) {
     EXPECT_TRUE(fleet().get("header").wait_log(queue_id(m) + ": sealed (header-only)"));
 }
 
-// The default SealMode never changes a message's structure: parts only
-// where the message already is multipart/mixed, the header field elsewhere.
-TEST(MilterDaemon, DefaultModeKeepsTheStructure) {
-    const auto plain = make_message(kPlain);
-    const MilterResult r1 = send_to("default", plain);
-    expect_sealed(plain, r1);
-    EXPECT_FALSE(r1.body_replaced);
-    ASSERT_EQ(r1.modifications.size(), 1u) << "only the Bounce-Seal field";
-    EXPECT_TRUE(fleet().get("default").wait_log(queue_id(plain) + ": sealed (header-only)"));
+// Sends `m` to `daemon` and expects it sealed in `shape` (as the log names
+// it): the body replaced with both seal parts in it, or not touched.
+MilterResult expect_sealed_as(const std::string& daemon, const test::MilterMessage& m, const std::string& shape) {
+    const MilterResult r = send_to(daemon, m);
+    expect_sealed(m, r);
+    const bool parts = !shape.starts_with("header-only");
+    EXPECT_EQ(r.body_replaced, parts) << shape;
+    if (parts) {
+        EXPECT_NE(r.new_body.find("Bounce seal record:"), std::string::npos);
+        EXPECT_NE(r.new_body.find("Bounce seal signature"), std::string::npos);
+    } else {
+        EXPECT_EQ(r.modifications.size(), 1u) << "only the Bounce-Seal field";
+    }
+    EXPECT_TRUE(fleet().get(daemon).wait_log(queue_id(m) + ": sealed (" + shape + ")")) << shape;
+    return r;
+}
 
-    const auto mixed = make_message(data("shapes/mixed-attachments.eml"));
-    const MilterResult r2 = send_to("default", mixed);
-    expect_sealed(mixed, r2);
-    EXPECT_TRUE(r2.body_replaced);
-    EXPECT_TRUE(fleet().get("default").wait_log(queue_id(mixed) + ": sealed (appended)"));
+// The default SealMode puts both seal parts on a plain message too: the body
+// is wrapped, and the log says so. Encrypted mail is one of its exceptions,
+// and the log names it.
+TEST(MilterDaemon, DefaultModeSealsPlainMailWithParts) {
+    expect_sealed_as("main", make_message(kPlain), "wrapped");
+    expect_sealed_as("main", make_message(data("shapes/encrypted.eml")), "header-only: encrypted");
+}
 
-    const auto alternative = make_message(data("shapes/alternative.eml"));
-    const MilterResult r3 = send_to("default", alternative);
-    expect_sealed(alternative, r3);
-    EXPECT_FALSE(r3.body_replaced) << "multipart/alternative is not wrapped by default";
+// SealMode both, the old name of append-only, still means what it did: parts
+// only where the message already is multipart/mixed, the header field
+// elsewhere; the milter says at start that the name is old.
+TEST(MilterDaemon, OldNameBothStillAppendsOnly) {
+    EXPECT_TRUE(fleet().get("append-only").wait_log("configuration: "));
+    EXPECT_TRUE(fleet().get("append-only").wait_log("SealMode: \"both\" is the old name of append-only"));
+    expect_sealed_as("append-only", make_message(kPlain), "header-only");
+    expect_sealed_as("append-only", make_message(data("shapes/mixed-attachments.eml")), "appended");
+    expect_sealed_as("append-only", make_message(data("shapes/alternative.eml")), "header-only");
 }
 
 TEST(MilterDaemon, CommandLineOnlyNeedsNoConfigFile) {

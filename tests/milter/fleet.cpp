@@ -25,23 +25,24 @@ void Fleet::SetUp() {
     keys_.emplace("clisel", make_key(d, "clisel"));
     keys_.emplace("rsel1", make_key(d, "rsel1"));
 
-    // Most daemons wrap (SealMode wrap), so that every shape gets its body
-    // replaced and the tests see the parts; "default" runs the default mode.
-    add({.name = "main", .settings = {{"SealMode", "wrap"}}, .args = {"-v"}});
-    add({.name = "default"});
-    add({.name = "small", .settings = {{"SealMode", "wrap"}, {"MaxMessageSize", "64k"}, {"StatsInterval", "1s"}}});
+    // Most daemons run the default SealMode (full), so that every shape
+    // gets its body replaced and the tests see the parts. "append-only" is
+    // configured with the mode's old name, "both", as files written for
+    // earlier versions say it.
+    add({.name = "main", .args = {"-v"}});
+    add({.name = "append-only", .settings = {{"SealMode", "both"}}});
+    add({.name = "small", .settings = {{"MaxMessageSize", "64k"}, {"StatsInterval", "1s"}}});
     add({.name = "header", .settings = {{"SealMode", "header"}}});
     add({.name = "policy",
-         .settings = {{"SealMode", "wrap"}, {"SenderDomains", "example.test"}, {"DaemonNames", "MSA"}, {"SealAuthenticated", "false"}}});
-    add({.name = "reload", .settings = {{"SealMode", "wrap"}, {"Selector", "rsel1"}, {"KeyFile", (d / "rsel1.private").string()}}});
+         .settings = {{"SenderDomains", "example.test"}, {"DaemonNames", "MSA"}, {"SealAuthenticated", "false"}}});
+    add({.name = "reload", .settings = {{"Selector", "rsel1"}, {"KeyFile", (d / "rsel1.private").string()}}});
     add({.name = "cli",
          .args = {"-k", (d / "clisel.private").string(), "-s", "clisel", "-d", "example.test"},
          .write_config = false});
     if (fault_injection_built()) {
-        add({.name = "fault-accept", .settings = {{"SealMode", "wrap"}}, .env = {"BOUNCESEAL_FAULT=plan"}});
-        add({.name = "fault-tempfail", .settings = {{"SealMode", "wrap"}, {"OnError", "tempfail"}},
-             .env = {"BOUNCESEAL_FAULT=plan"}});
-        add({.name = "fault-apply", .settings = {{"SealMode", "wrap"}}, .env = {"BOUNCESEAL_FAULT=apply"}});
+        add({.name = "fault-accept", .env = {"BOUNCESEAL_FAULT=plan"}});
+        add({.name = "fault-tempfail", .settings = {{"OnError", "tempfail"}}, .env = {"BOUNCESEAL_FAULT=plan"}});
+        add({.name = "fault-apply", .env = {"BOUNCESEAL_FAULT=apply"}});
     }
     for (auto& [name, daemon] : daemons_)
         ASSERT_TRUE(daemon->wait_ready()) << name << " did not start:\n" << daemon->log();

@@ -28,8 +28,8 @@ inline constexpr const char* kPlain =
 
 bool fault_injection_built();
 
-// The daemons (by name): main (defaults, -v), small (MaxMessageSize 64k,
-// StatsInterval 1s),
+// The daemons (by name): main (defaults, -v), append-only (SealMode both,
+// the old name of append-only), small (MaxMessageSize 64k, StatsInterval 1s),
 // header (SealMode header), policy (SenderDomains, DaemonNames, no AUTH),
 // reload (its own key, for SIGUSR1), cli (-k -s -d, no configuration
 // file), and with fault injection fault-accept, fault-tempfail and

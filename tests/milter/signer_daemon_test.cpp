@@ -234,7 +234,7 @@ TEST_F(Signer, TheWorkerCannotOpenTheKeyFile) {
 }
 
 TEST_F(Signer, TheWorkersMemoryHoldsNoKeyAfterAThousandMessages) {
-    Daemon d(dir.path(), {.name = "memory", .settings = {{"SealMode", "wrap"}}});
+    Daemon d(dir.path(), {.name = "memory", .settings = {{"SealMode", "full"}}});
     ASSERT_TRUE(d.wait_ready()) << d.log();
     std::atomic<int> sealed{0};
     std::vector<std::thread> threads;
@@ -288,7 +288,7 @@ TEST_F(Signer, KeysRotateUnderLoadWithoutAFailedMessage) {
 }
 
 TEST_F(Signer, KilledMidLoadEveryMessageGetsOnErrorNoneIsHalfModified) {
-    Daemon d(dir.path(), {.name = "killed", .settings = {{"SealMode", "wrap"}, {"OnError", "tempfail"}}});
+    Daemon d(dir.path(), {.name = "killed", .settings = {{"SealMode", "full"}, {"OnError", "tempfail"}}});
     ASSERT_TRUE(d.wait_ready()) << d.log();
     const pid_t signer = signer_pid(d);
     ASSERT_GT(signer, 0) << "no signer process in the log:\n" << d.log();

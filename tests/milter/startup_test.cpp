@@ -54,6 +54,17 @@ TEST_F(Startup, CheckAcceptsAGoodConfiguration) {
     EXPECT_NE(v.output.find("Domain = example.test"), std::string::npos) << v.output;
 }
 
+// An old SealMode name is no problem, but -n says it is old, and -v shows
+// what it means.
+TEST_F(Startup, CheckWarnsOfAnOldSealModeName) {
+    const CommandResult r = milter({"-n", "-v", "-c", config("old", {{"SealMode", "wrap"}}).string()});
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_NE(r.output.find("warning: "), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("SealMode: \"wrap\" is the old name of full"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("SealMode = full\n"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("configuration OK"), std::string::npos) << r.output;
+}
+
 TEST_F(Startup, CheckListsEveryProblem) {
     const fs::path bad = dir.path() / "bad.conf";
     write_file(bad, "[milter]\nDomian = example.test\nMaxMessageSize = lots\nInternalHosts = 10.0.0.0/33\n");

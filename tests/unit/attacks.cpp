@@ -129,7 +129,7 @@ const char* const kMultipartOriginal =
 }  // namespace
 
 Genuine test_genuine() {
-    return Genuine{sealed_original(), seal_text(kMultipartOriginal, sealing(SealMode::both)), kSender};
+    return Genuine{sealed_original(), seal_text(kMultipartOriginal, sealing(SealMode::append_only)), kSender};
 }
 
 std::vector<std::string> forger_payloads(const Genuine& g) {

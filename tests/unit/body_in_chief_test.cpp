@@ -65,7 +65,7 @@ TopLevel top_of(const GPtr<GMimeMessage>& msg) { return body_in_chief(g_mime_mes
 }  // namespace
 
 TEST(BodyInChief, WellFormedPairsAreLeftOutAndNothingElse) {
-    const std::string sealed = seal_text(message({kText, kCsv}), sealing(SealMode::both));
+    const std::string sealed = seal_text(message({kText, kCsv}), sealing(SealMode::append_only));
     const auto pair = seal_parts_of(sealed);
     GPtr<GMimeMessage> msg = parse_message(sealed);
     TopLevel t = top_of(msg);
@@ -87,9 +87,9 @@ TEST(BodyInChief, WellFormedPairsAreLeftOutAndNothingElse) {
 }
 
 TEST(BodyInChief, ASignaturePartOfAnotherKeyMakesNoPair) {
-    const std::string ours = seal_text(message({kText}), sealing(SealMode::both));
+    const std::string ours = seal_text(message({kText}), sealing(SealMode::append_only));
     const std::string theirs =
-        seal_text(message({kText}), sealing(SealMode::both), SealKey{"other.example", "o1", PrivateKey::generate()});
+        seal_text(message({kText}), sealing(SealMode::append_only), SealKey{"other.example", "o1", PrivateKey::generate()});
     const std::string mixed = message({kText, seal_parts_of(ours)[0], seal_parts_of(theirs)[1]});
     GPtr<GMimeMessage> msg = parse_message(mixed);
     TopLevel t = top_of(msg);
@@ -103,8 +103,8 @@ TEST(BodyInChief, ChainsOfCohortsVerifyForEach) {
     // is followed by B's, and each bh covers the same body in chief.
     const SealKey a{"example.test", "sel1", vector_key()};
     const SealKey b{"other.example", "o1", PrivateKey::generate()};
-    const std::string by_a = seal_text(message({kText, kCsv}), sealing(SealMode::both), a);
-    const std::string by_both = seal_text(by_a, sealing(SealMode::both), b);
+    const std::string by_a = seal_text(message({kText, kCsv}), sealing(SealMode::append_only), a);
+    const std::string by_both = seal_text(by_a, sealing(SealMode::append_only), b);
     GPtr<GMimeMessage> msg = parse_message(by_both);
     EXPECT_EQ(top_of(msg).pairs.size(), 2u);
     Keyring ring = test_keyring();
@@ -117,7 +117,7 @@ TEST(BodyInChief, ChainsOfCohortsVerifyForEach) {
 }
 
 TEST(BodyInChief, JunkAfterAGenuinePairIsBodyAndBreaksTheHash) {
-    const std::string sealed = seal_text(message({kText}), sealing(SealMode::both));
+    const std::string sealed = seal_text(message({kText}), sealing(SealMode::append_only));
     const std::string junk = replace_once(sealed, "--c1--", part("text/html", "<p>added later</p>") + "--c1--");
     const Judgement j = judge_text(junk, alice_policy());
     EXPECT_EQ(j.verdict, Verdict::fail);
@@ -131,7 +131,7 @@ TEST(BodyInChief, TheSealerHashesWhatTheVerifierWill) {
     const std::string sig = std::string(kSignatureIntro) + "\nnot a signature";
     for (const auto& m : {message({kText, part("text/plain", intro)}), message({part("text/plain", sig), kText}),
                           message({part(std::string(kRecordPartType), intro)})}) {
-        for (SealMode mode : {SealMode::both, SealMode::wrap, SealMode::header_only}) {
+        for (SealMode mode : {SealMode::append_only, SealMode::full, SealMode::header_only}) {
             const Judgement j = judge_text(seal_text(m, sealing(mode)), alice_policy());
             EXPECT_EQ(j.verdict, Verdict::pass) << static_cast<int>(mode) << " " << reason_name(j.reason) << "\n" << m;
         }
@@ -139,7 +139,7 @@ TEST(BodyInChief, TheSealerHashesWhatTheVerifierWill) {
 }
 
 TEST(BodyInChief, SealFieldsAndPairsBeyondTheCapAreMalformed) {
-    const std::string sealed = seal_text(message({kText}), sealing(SealMode::both));
+    const std::string sealed = seal_text(message({kText}), sealing(SealMode::append_only));
     std::size_t at = sealed.find("\nBounce-Seal:") + 1;
     std::size_t end = at;
     do end = sealed.find('\n', end) + 1;

@@ -74,7 +74,7 @@ TEST(ConfigDefaults, TypedValues) {
     EXPECT_EQ(s.milter.user_id, "bounceseal");
     EXPECT_TRUE(s.milter.require_safe_keys);
     EXPECT_TRUE(s.milter.seal_authenticated);
-    EXPECT_EQ(s.milter.seal_mode, MilterSettings::SealMode::both);
+    EXPECT_EQ(s.milter.seal_mode, SealMode::full);
     EXPECT_EQ(s.milter.internal_hosts, (std::vector<std::string>{"127.0.0.0/8", "::1"}));
     EXPECT_TRUE(s.milter.sender_domains.empty());
     EXPECT_EQ(s.milter.max_message_size, 32U * 1024 * 1024);
@@ -149,7 +149,7 @@ TEST_F(ConfigFiles, LoadsAFile) {
     EXPECT_EQ(s.milter.domain, "example.org");
     EXPECT_EQ(s.milter.selector, "s2024");
     EXPECT_EQ(s.milter.key_file, fs::path("/etc/bounceseal/s2024.key"));
-    EXPECT_EQ(s.milter.seal_mode, MilterSettings::SealMode::header);
+    EXPECT_EQ(s.milter.seal_mode, SealMode::header_only);
     EXPECT_EQ(s.verify.max_age, 72h);
     EXPECT_EQ(s.milter.socket, Settings{}.milter.socket);
 }
@@ -312,6 +312,40 @@ TEST(ConfigProblems, UnknownKeysAndSectionsAreAllReportedOnTheirLines) {
     EXPECT_EQ(problems[1].rfind("test.conf:5: unknown section [mailer]", 0), 0U) << problems[1];
     EXPECT_EQ(problems[2].rfind("test.conf:8: MaxAge: \"1x\" is not a duration", 0), 0U) << problems[2];
     EXPECT_EQ(problems[3].rfind("test.conf:9: Zzz: unknown key in [verify]", 0), 0U) << problems[3];
+}
+
+// Files written for earlier versions keep working: SealMode's old names
+// mean what they meant, and each use is reported as a warning with its
+// line, never silently.
+TEST(ConfigOldNames, SealModeOldNamesKeepTheirMeaningWithAWarning) {
+    const std::pair<const char*, SealMode> cases[] = {
+        {"full", SealMode::full},         {"append-only", SealMode::append_only}, {"header", SealMode::header_only},
+        {"both", SealMode::append_only},  {"BOTH", SealMode::append_only},        {"wrap", SealMode::full},
+    };
+    for (const auto& [word, mode] : cases) {
+        std::vector<std::string> warnings;
+        const Settings s = parse_settings(std::string("[milter]\n\nSealMode = ") + word + "\n", "old.conf", &warnings);
+        EXPECT_EQ(s.milter.seal_mode, mode) << word;
+        const bool old = std::string_view(word) == "both" || std::string_view(word) == "BOTH" ||
+                         std::string_view(word) == "wrap";
+        ASSERT_EQ(warnings.size(), old ? 1U : 0U) << word << ": " << joined(warnings);
+        if (old) {
+            EXPECT_EQ(warnings[0].rfind(std::string("old.conf:3: SealMode: \"") + word + "\" is the old name of ", 0), 0U)
+                << warnings[0];
+        }
+    }
+    // On the command line (bounceseal-sign -m) the same, with its origin.
+    Settings s;
+    std::vector<std::string> warnings;
+    const Override o{"milter", "SealMode", "wrap", "-m"};
+    apply_overrides(s, {&o, 1}, &warnings);
+    EXPECT_EQ(s.milter.seal_mode, SealMode::full);
+    ASSERT_EQ(warnings.size(), 1U);
+    EXPECT_EQ(warnings[0].rfind("-m: SealMode: \"wrap\" is the old name of full", 0), 0U) << warnings[0];
+    // The documentation names them (in the example file, across its line breaks).
+    const std::string example = std::regex_replace(render_example_config(), std::regex("\n# "), " ");
+    EXPECT_NE(example.find("both (read as append-only), wrap (read as full)"), std::string::npos) << example;
+    EXPECT_NE(render_man_fragment().find("wrap (read as full)"), std::string::npos);
 }
 
 TEST(ConfigProblems, UnknownKeyHints) {
@@ -544,7 +578,7 @@ TEST(ConfigDocs, DumpReadsBackAsTheSameSettings) {
 }
 
 TEST(ConfigDocs, DescribeType) {
-    EXPECT_EQ(describe_type(*find_config_key("milter", "SealMode")), "one of both, wrap, header");
+    EXPECT_EQ(describe_type(*find_config_key("milter", "SealMode")), "one of full, append-only, header");
     EXPECT_EQ(describe_type(*find_config_key("verify", "MaxDepth")), "integer, 1 to 1000");
     EXPECT_EQ(describe_type(*find_config_key("milter", "StatsInterval")), "duration, 0 to 7d");
     EXPECT_EQ(describe_type(*find_config_key("milter", "SocketMode")), "octal mode, at most 0777");

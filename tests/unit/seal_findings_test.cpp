@@ -23,7 +23,7 @@ const char* kHead =
 // Sealed in every SealMode, `m` must verify: what the sealer hashed is
 // what the verifier reads.
 void expect_every_mode_passes(const std::string& m) {
-    for (SealMode sm : {SealMode::both, SealMode::wrap, SealMode::header_only}) {
+    for (SealMode sm : {SealMode::append_only, SealMode::full, SealMode::header_only}) {
         const Judgement j = judge_text(seal_text(m, sealing(sm)), alice_policy());
         EXPECT_EQ(j.verdict, Verdict::pass) << "mode " << static_cast<int>(sm) << ": " << reason_name(j.reason);
     }
@@ -36,7 +36,7 @@ TEST(SealFindings, WrappedMessageEndingInAnEmptyReturnedMessage) {
     const std::string m = std::string(kHead) +
                           "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\n\n"
                           "--b1\nContent-Type: text/plain\n\nThe bounce.\n\n--b1\nContent-Type: message/rfc822\n\n";
-    const Judgement j = judge_text(seal_text(m, sealing(SealMode::wrap)), alice_policy());
+    const Judgement j = judge_text(seal_text(m, sealing(SealMode::full)), alice_policy());
     EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
 }
 
@@ -48,7 +48,7 @@ TEST(SealFindings, NulInAHeaderIsCutAsAnMtaWould) {
     const SplitMessage split = split_message(m);
     ASSERT_EQ(split.headers.size(), 2u);
     EXPECT_EQ(split.headers[1].value, " <nul");
-    const Judgement j = judge_text(seal_text(m, sealing(SealMode::both)), alice_policy());
+    const Judgement j = judge_text(seal_text(m, sealing(SealMode::append_only)), alice_policy());
     EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
 }
 
@@ -60,7 +60,7 @@ TEST(SealFindings, TwoContentTypeFieldsAreNotAppendedTo) {
                           "Content-Type: text/plain; charset=us-ascii\n\n"
                           "--m2\nContent-Type: text/plain\n\nwhich one?\n--m2--\n";
     const SplitMessage split = split_message(m);
-    const SealPlan plan = plan_seal(split.headers, split.body, kSender, test_key(), sealing(SealMode::both));
+    const SealPlan plan = plan_seal(split.headers, split.body, kSender, test_key(), sealing(SealMode::append_only));
     EXPECT_EQ(plan.shape, "header-only");
     expect_every_mode_passes(m);
 }
@@ -73,7 +73,7 @@ TEST(SealFindings, HeaderSealBesideAnotherCohortsPartsIsCheckedAgainstTheWholeBo
                           "Content-Type: multipart/mixed; boundary=\"m3\"\n\n"
                           "--m3\nContent-Type: text/plain\n\nhello\n--m3--\n";
     SealKey other{"other.example", "o1", PrivateKey::generate()};
-    const std::string theirs = seal_text(m, sealing(SealMode::both), other);
+    const std::string theirs = seal_text(m, sealing(SealMode::append_only), other);
     ASSERT_NE(theirs.find("bounceseal-record.txt"), std::string::npos) << "their parts appended";
     const std::string ours = seal_text(theirs, sealing(SealMode::header_only));
     const Judgement j = judge_text(ours, alice_policy());
@@ -94,7 +94,7 @@ TEST(SealFindings, CloseDelimiterFollowedByALoneCrIsNotAppendedTo) {
                           "--m4\r\nContent-Type: text/plain\r\n\r\nhi\r\n--m4--\r\x90"
                           "epilogue\r\n";
     const SplitMessage split = split_message(m);
-    EXPECT_NE(plan_seal(split.headers, split.body, kSender, test_key(), sealing(SealMode::both)).shape, "appended");
+    EXPECT_NE(plan_seal(split.headers, split.body, kSender, test_key(), sealing(SealMode::append_only)).shape, "appended");
     expect_every_mode_passes(m);
 }
 
@@ -110,7 +110,7 @@ TEST(SealFindings, SealPartsOfTheSignerWithABrokenFieldAreNotSealedAgain) {
     sealed[n + 4] = '\x80';
     const SplitMessage split = split_message(sealed);
     ASSERT_FALSE(seal_precheck(split.headers, "example.test"));
-    for (SealMode sm : {SealMode::both, SealMode::wrap, SealMode::header_only}) {
+    for (SealMode sm : {SealMode::append_only, SealMode::full, SealMode::header_only}) {
         try {
             plan_seal(split.headers, split.body, kSender, test_key(), sealing(sm));
             ADD_FAILURE() << "sealed again in mode " << static_cast<int>(sm);
@@ -120,7 +120,7 @@ TEST(SealFindings, SealPartsOfTheSignerWithABrokenFieldAreNotSealedAgain) {
     }
     // Another signer may still seal it.
     SealKey other{"other.example", "o1", PrivateKey::generate()};
-    EXPECT_NO_THROW(plan_seal(split.headers, split.body, kSender, other, sealing(SealMode::both)));
+    EXPECT_NO_THROW(plan_seal(split.headers, split.body, kSender, other, sealing(SealMode::append_only)));
 }
 
 TEST(SealFindings, InnerMultipartWithTheSameBoundaryIsNotAppendedTo) {
@@ -135,7 +135,7 @@ TEST(SealFindings, InnerMultipartWithTheSameBoundaryIsNotAppendedTo) {
                           "--m6\nContent-Type: text/plain\n\ninner\n"
                           "--m6--\n";
     const SplitMessage split = split_message(m);
-    EXPECT_NE(plan_seal(split.headers, split.body, kSender, test_key(), sealing(SealMode::both)).shape, "appended");
+    EXPECT_NE(plan_seal(split.headers, split.body, kSender, test_key(), sealing(SealMode::append_only)).shape, "appended");
     expect_every_mode_passes(m);
 }
 
@@ -150,7 +150,7 @@ TEST(SealFindings, ReturnedMessageWithTheSameBoundaryIsNotAppendedTo) {
                           "preamble only\n"
                           "--m7--\n";
     const SplitMessage split = split_message(m);
-    EXPECT_NE(plan_seal(split.headers, split.body, kSender, test_key(), sealing(SealMode::both)).shape, "appended");
+    EXPECT_NE(plan_seal(split.headers, split.body, kSender, test_key(), sealing(SealMode::append_only)).shape, "appended");
     expect_every_mode_passes(m);
 }
 

@@ -30,7 +30,7 @@ SealOptions sealing(SealMode mode) {
     return o;
 }
 
-SealOptions wrapping() { return sealing(SealMode::wrap); }
+SealOptions wrapping() { return sealing(SealMode::full); }
 
 VerifyPolicy alice_policy() {
     VerifyPolicy p;

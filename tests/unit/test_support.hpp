@@ -19,9 +19,8 @@ PrivateKey vector_key();
 SealKey test_key(std::string selector = "sel1");
 Keyring test_keyring();
 
-// Options that put the seal parts on every shape (SealMode wrap), so that
-// tests of the parts see them whatever the message; tests of the default
-// mode say so.
+// Options that put the seal parts on every shape the default mode (full)
+// gives them to, named so that tests of the parts say they want them.
 SealOptions wrapping();
 SealOptions sealing(SealMode mode);
 

@@ -18,7 +18,7 @@ namespace {
 
 SealOptions vector_options() {
     SealOptions o;
-    o.mode = SealMode::wrap;  // vector 1 shows the wrapped shape
+    o.mode = SealMode::full;  // vector 1 shows the wrapped shape
     o.now = 1795551600;  // 2026-11-24T20:20:00Z
     o.nonce = Bytes(16);
     for (std::size_t i = 0; i < 16; ++i) (*o.nonce)[i] = static_cast<std::uint8_t>(0xf0 + i);
@@ -94,7 +94,7 @@ TEST_P(FormatVector, FormatMdQuotesTheVector) {
             << "FORMAT.md does not quote " << name << part;
 }
 
-INSTANTIATE_TEST_SUITE_P(Vectors, FormatVector, ::testing::Values("v1", "v2"));
+INSTANTIATE_TEST_SUITE_P(Vectors, FormatVector, ::testing::Values("v1", "v2", "v3"));
 
 TEST(FormatVectorKey, PublicKeyMatchesStoredPem) {
     check_file("public.pem", vector_key().public_key().pem());

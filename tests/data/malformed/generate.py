@@ -3,7 +3,7 @@
 
     generate.py --original SEALED.eml --header-original SEALED-HEADER.eml OUT_DIR
 
-SEALED.eml is a message sealed with SealMode wrap (header field and seal
+SEALED.eml is a message sealed with SealMode full (header field and seal
 parts), SEALED-HEADER.eml the same message sealed in its header only, both
 for the envelope sender the test passes to the verifier with -r. Every case
 is written to OUT_DIR/NAME.eml, and OUT_DIR/cases.json lists them with
