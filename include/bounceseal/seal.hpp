@@ -101,7 +101,7 @@ struct SealPlan {
     std::vector<BodySegment> body;
     std::string shape;          // "wrapped" / "appended" / "header-only", for logs
     // Why a message the full mode would wrap was sealed in the header only
-    // (FORMAT.md 6.1: "encrypted", "report", ..., "looks-like-seal-part");
+    // (FORMAT.md 6.1: "encrypted", "report", ...);
     // empty otherwise.
     std::string why_header_only;
 

@@ -210,10 +210,10 @@ std::string first_part_fields(const std::vector<HeaderField>& headers, std::stri
 // Parsing the original alone is not the same: GMime reads an entity cut
 // off by the end of input (an empty message/rfc822 part without its
 // close delimiter, say) differently from one ended by a boundary.
-// Nothing, and `why_not` says why, when the message is not to be wrapped:
-// the first part would read as a seal part itself (content that looks like
-// one: a verifier skips seal parts, so it could never be the body in
-// chief), or seal_shape::why_not_wrap() names a reason.
+// Nothing, and `why_not` says why, when seal_shape::why_not_wrap() says the
+// message is not to be wrapped. Content that merely looks like a seal part
+// needs no exception: a lone part is never a pair (FORMAT.md 4.1), so the
+// verifier counts it as the body in chief like any other.
 std::optional<Bytes> wrapped_body_hash(const std::vector<HeaderField>& headers, std::string_view body,
                                        const std::string& boundary, const std::string& eol, const WalkLimits& limits,
                                        std::string_view domain, std::string& why_not) {
@@ -225,8 +225,7 @@ std::optional<Bytes> wrapped_body_hash(const std::vector<HeaderField>& headers, 
         throw Error(Errc::mime, "GMime could not parse the wrapped message");
     GMimeObject* original = g_mime_multipart_get_part(GMIME_MULTIPART(mp.get()), 0);
     refuse_if_sealed_by(original, domain);
-    if (seal_part_kind(original) != SealPartKind::none) why_not = "looks-like-seal-part";
-    else if (const char* why = seal_shape::why_not_wrap(headers, original)) why_not = why;
+    if (const char* why = seal_shape::why_not_wrap(headers, original)) why_not = why;
     if (!why_not.empty()) return std::nullopt;
     return body_hash({original}, limits);
 }

@@ -154,15 +154,26 @@ TEST(SealFindings, ReturnedMessageWithTheSameBoundaryIsNotAppendedTo) {
     expect_every_mode_passes(m);
 }
 
-TEST(SealFindings, ContentThatLooksLikeASealPartIsNotWrapped) {
-    // A single-part message whose text starts like a signature part: as
-    // the first part of a wrapped message the verifier took it for a seal
-    // part and left it out of the body hash. It is sealed in the header.
-    const std::string m = std::string(kHead) + "Content-Type: text/plain\n\n" + std::string(kSignatureIntro) +
-                          "\nand then ordinary text.\n";
-    const SplitMessage split = split_message(m);
-    EXPECT_EQ(plan_seal(split.headers, split.body, kSender, test_key(), wrapping()).shape, "header-only");
-    expect_every_mode_passes(m);
+TEST(SealFindings, ContentThatLooksLikeASealPartIsWrappedAndCovered) {
+    // A single-part message whose text starts like a seal part. The
+    // verifier once skipped any part that started with an intro line, so
+    // such content was sealed in the header only; a part is now seal
+    // content only in a well-formed pair (FORMAT.md 4.1), so it is wrapped
+    // like any other message and the seal covers it: changing it fails.
+    for (std::string_view intro : {kRecordIntro, kSignatureIntro}) {
+        const std::string m = std::string(kHead) + "Content-Type: text/plain\n\n" + std::string(intro) +
+                              "\nand then ordinary text.\n";
+        const SplitMessage split = split_message(m);
+        EXPECT_EQ(plan_seal(split.headers, split.body, kSender, test_key(), wrapping()).shape, "wrapped") << intro;
+        expect_every_mode_passes(m);
+        std::string sealed = seal_text(m, wrapping());
+        const std::size_t at = sealed.find("ordinary");
+        ASSERT_NE(at, std::string::npos);
+        sealed.replace(at, 8, "tampered");
+        const Judgement j = judge_text(sealed, alice_policy());
+        EXPECT_EQ(j.verdict, Verdict::fail) << intro;
+        EXPECT_EQ(j.reason, Reason::body_mismatch) << intro << ": " << reason_name(j.reason);
+    }
 }
 
 }  // namespace
