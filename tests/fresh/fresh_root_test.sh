@@ -136,7 +136,6 @@ lacks() { ! grep -qE -- "$1" "$2"; }
 for ok in 'bounceseal-milter runs as PID [0-9]+ on unix:' \
           'its signer process [0-9]+ alone reads the key' \
           'sendmail listens on 127\.0\.0\.1:[0-9]+' \
-          'delivered to bs-bob@example\.test with a Bounce-Seal header that verifies' \
           'delivered to bs-bob@example\.test with the Bounce-Seal header and the two seal parts, all verifying' \
           'the bounce of a message alice really sent reached her inbox' \
           'a forged bounce .* went to quarantine' \
@@ -147,7 +146,7 @@ for ok in 'bounceseal-milter runs as PID [0-9]+ on unix:' \
           'bounceseal-milter logged its counters on SIGUSR2'; do
   check "demo step line: ok: $ok" has "^  ok: $ok"
 done
-check "the demo says 'ok:' exactly 12 times" test "$(grep -c '^  ok: ' "$out")" = 12
+check "the demo says 'ok:' exactly 11 times" test "$(grep -c '^  ok: ' "$out")" = 11
 check "no step of the demo FAILED" lacks FAILED "$out"
 check "the demo ends with 'All steps behaved'" has '^All steps behaved'
 # Step 4 must show the lines themselves, read from the journal.
