@@ -11,6 +11,8 @@
 
 [ -n "${BS__BENCH_LIB_LOADED:-}" ] && return 0
 BS__BENCH_LIB_LOADED=1
+# shellcheck source=../scripts/lib/proc.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/proc.sh"
 
 bench_log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 bench_die() { bench_log "error: $*"; exit 1; }
@@ -123,10 +125,10 @@ bench_children() { cat /proc/"$1"/task/*/children 2> /dev/null | tr ' ' '\n' | s
 # (a filter's whole work: bounceseal-milter signs in its signer process), in
 # clock ticks.
 bench_cpu_ticks() {
-  local p total=0 ticks
+  local p total=0 utime stime
   for p in "$1" $(bench_children "$1"); do
-    ticks=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2> /dev/null) || ticks=0
-    total=$((total + ${ticks:-0}))
+    { read -r utime && read -r stime; } < <(bs_proc_stat "$p" 14 15) || continue
+    total=$((total + utime + stime))
   done
   echo "$total"
 }

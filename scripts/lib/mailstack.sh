@@ -89,6 +89,8 @@ MS__LOG_OFFSET=0
 MS__JOURNAL_SINCE=     # journal mode: cursor (or @time) where this instance began
 # shellcheck source=packages.sh
 . "$MS_LIBDIR/packages.sh"
+# shellcheck source=proc.sh
+. "$MS_LIBDIR/proc.sh"
 
 # ---------------------------------------------------------------- helpers --
 
@@ -106,7 +108,7 @@ ms__now_us() { printf '%s' "${EPOCHREALTIME//[!0-9]/}"; }
 ms__alive() {
   local st
   kill -0 "$1" 2>/dev/null || return 1
-  st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  st=$(bs_proc_stat "$1" 3) || return 1
   [ "$st" != Z ]
 }
 
@@ -166,13 +168,7 @@ ms__safe_path() {
 
 # ms__starttime PID: the process's start time in clock ticks since boot;
 # with the PID it names one process for good, even after PID reuse.
-ms__starttime() {
-  local st
-  st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  st=${st##*) }                      # the command name may contain anything
-  read -r -a st <<< "$st"
-  printf '%s\n' "${st[19]}"
-}
+ms__starttime() { bs_proc_stat "$1" 22; }
 
 # ms__record_pid PID WHAT: notes a started process in $MS_DIR/pids, so a
 # later run can stop it if this run's shell dies without cleaning up.

@@ -1,0 +1,63 @@
+#!/bin/bash
+# mailstack_lib_test.sh - the process and log-listener helpers of
+# scripts/lib/mailstack.sh (and scripts/lib/proc.sh), without a mail stack,
+# root or packages:
+#   1. /proc/PID/stat is read right when the command name holds a space: a
+#      zombie named "x y" is not alive, and its start time is the kernel's.
+# Prints "ok N - ..." or "FAIL N - ..." per check; exit 1 if any failed.
+# Usage: mailstack_lib_test.sh SOURCE_DIR
+set -euo pipefail
+src=${1:?usage: mailstack_lib_test.sh SOURCE_DIR}
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do
+    kill -KILL "$p" 2> /dev/null || true
+    wait "$p" 2> /dev/null || true
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+MS_BASE=$tmp/base
+# shellcheck source=../../scripts/lib/mailstack.sh
+. "$src/scripts/lib/mailstack.sh"
+
+n=0 failed=0
+check() {  # check DESCRIPTION CMD...: CMD must succeed
+  local what=$1
+  shift
+  n=$((n + 1))
+  if "$@"; then echo "ok $n - $what"; else echo "FAIL $n - $what"; failed=1; fi
+}
+
+# The kernel's own reading, by an independent parser.
+kernel_field() {
+  python3 -c 'import sys; s = open(f"/proc/{sys.argv[1]}/stat").read(); print(s[s.rindex(")") + 2:].split()[int(sys.argv[2]) - 3])' "$1" "$2" 2> /dev/null
+}
+
+# --- 1. a command name with a space -------------------------------------------------
+
+# The child names itself "x y" and exits; its parent never waits for it,
+# so it stays a zombie until the parent ends.
+python3 -c '
+import os, time
+child = os.fork()
+if child == 0:
+    with open("/proc/self/comm", "w") as f:
+        f.write("x y")
+    os._exit(0)
+print(child, flush=True)
+time.sleep(30)' > "$tmp/zombie" &
+pids+=($!)
+is_zombie() { zombie=$(cat "$tmp/zombie") && [ -n "$zombie" ] && [ "$(kernel_field "$zombie" 3)" = Z ]; }
+ms_waitfor 5 is_zombie || { echo "FAIL - no zombie to test with"; exit 1; }
+check "the zombie is named \"x y\"" [ "$(cat "/proc/$zombie/comm")" = "x y" ]
+check "bs_proc_stat reads its state as Z" [ "$(bs_proc_stat "$zombie" 3)" = Z ]
+check "ms__alive says it is not alive" ms__gone "$zombie"
+check "ms__starttime is the kernel's start time" [ "$(ms__starttime "$zombie")" = "$(kernel_field "$zombie" 22)" ]
+check "bs_proc_stat fails for a process that is gone" bash -c ". '$src/scripts/lib/proc.sh'; ! bs_proc_stat 0 3"
+
+[ "$failed" = 0 ] || { echo "FAILED ($n checks)"; exit 1; }
+echo "all $n checks passed"
