@@ -180,8 +180,11 @@ ms__same_proc() { [ "$(ms__starttime "$1" 2>/dev/null)" = "$2" ]; }
 # ms__reap_stale: trees in MS_BASE whose owning shell is gone (killed by a
 # test runner's timeout, say) and that were not kept on purpose: stop the
 # processes they recorded (only if still the same processes) and remove them.
+# Without MS_BASE (ms_init DIR on a machine where no run made it yet) there
+# is nothing to reap.
 ms__reap_stale() {
   local t opid ostart pid start what lockfd
+  [ -d "$MS_BASE" ] || return 0
   exec {lockfd}>"$MS_BASE/reap.lock"
   if ! flock -n "$lockfd"; then exec {lockfd}>&-; return 0; fi   # another run is at it
   for t in "$MS_BASE"/run.*; do

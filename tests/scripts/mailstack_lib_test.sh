@@ -3,7 +3,9 @@
 # scripts/lib/mailstack.sh (and scripts/lib/proc.sh), without a mail stack,
 # root or packages:
 #   1. /proc/PID/stat is read right when the command name holds a space: a
-#      zombie named "x y" is not alive, and its start time is the kernel's.
+#      zombie named "x y" is not alive, and its start time is the kernel's;
+#   2. ms__reap_stale before MS_BASE exists (ms_init DIR on a fresh
+#      machine) returns quietly and creates nothing.
 # Prints "ok N - ..." or "FAIL N - ..." per check; exit 1 if any failed.
 # Usage: mailstack_lib_test.sh SOURCE_DIR
 set -euo pipefail
@@ -58,6 +60,11 @@ check "bs_proc_stat reads its state as Z" [ "$(bs_proc_stat "$zombie" 3)" = Z ]
 check "ms__alive says it is not alive" ms__gone "$zombie"
 check "ms__starttime is the kernel's start time" [ "$(ms__starttime "$zombie")" = "$(kernel_field "$zombie" 22)" ]
 check "bs_proc_stat fails for a process that is gone" bash -c ". '$src/scripts/lib/proc.sh'; ! bs_proc_stat 0 3"
+
+# --- 2. no MS_BASE yet ------------------------------------------------------------------
+
+reap_without_base() { (ms__reap_stale) 2> "$tmp/reap.err" && [ ! -s "$tmp/reap.err" ] && [ ! -e "$MS_BASE" ]; }
+check "ms__reap_stale without MS_BASE returns 0, says nothing, creates nothing" reap_without_base
 
 [ "$failed" = 0 ] || { echo "FAILED ($n checks)"; exit 1; }
 echo "all $n checks passed"
