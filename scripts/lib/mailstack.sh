@@ -633,6 +633,8 @@ ms__log_start() {
 
 # ms__attach_tap SHARED: registers $MS_DIR/maillog with the shared listener;
 # the owner PID in the tap lets a later instance drop taps of crashed runs.
+# The tap is written under a dot name and renamed, so the listener never
+# reads half of one; both steps run under the devlog lock.
 ms__attach_tap() {
   : > "$MS_DIR/maillog"
   printf '%s\n%s\n' "$BASHPID" "$MS_DIR/maillog" > "$1/taps/.$MS_RUN_ID"
@@ -640,16 +642,20 @@ ms__attach_tap() {
   MS_LOG_MODE=devlog MS_LOG=$MS_DIR/maillog MS__LOG_OFFSET=0
 }
 
-# ms__log_stop: detaches from the shared listener; the last one out stops
-# it by PID and removes the /dev/log socket it created.
+# ms__log_stop: detaches from the shared listener, dropping the taps of
+# crashed runs; the last one out stops it by PID and removes the /dev/log
+# socket it created.
 ms__log_stop() {
   local shared=$MS_BASE/devlog lockfd lpid t owner
   [ "$MS_LOG_MODE" = devlog ] || return 0
   exec {lockfd}>"$MS_BASE/devlog.lock"
   flock -w 15 "$lockfd" || { exec {lockfd}>&-; return 1; }
   rm -f "$shared/taps/$MS_RUN_ID"
-  for t in "$shared"/taps/*; do
+  for t in "$shared"/taps/* "$shared"/taps/.[!.]*; do
     [ -f "$t" ] || continue
+    # A dot name is a tap between write and rename; with the lock held here
+    # no live run is writing one, so it is a crashed run's.
+    case ${t##*/} in .*) rm -f "$t"; continue ;; esac
     owner=$(head -1 "$t")
     ms__alive "$owner" || rm -f "$t"
   done

@@ -5,7 +5,11 @@
 #   1. /proc/PID/stat is read right when the command name holds a space: a
 #      zombie named "x y" is not alive, and its start time is the kernel's;
 #   2. ms__reap_stale before MS_BASE exists (ms_init DIR on a fresh
-#      machine) returns quietly and creates nothing.
+#      machine) returns quietly and creates nothing;
+#   3. a temporary tap left by a run that crashed between writing and
+#      renaming it does not keep the shared log listener (devlog.py, on a
+#      socket of this test's, never /dev/log) alive: the last instance to
+#      leave stops it.
 # Prints "ok N - ..." or "FAIL N - ..." per check; exit 1 if any failed.
 # Usage: mailstack_lib_test.sh SOURCE_DIR
 set -euo pipefail
@@ -65,6 +69,36 @@ check "bs_proc_stat fails for a process that is gone" bash -c ". '$src/scripts/l
 
 reap_without_base() { (ms__reap_stale) 2> "$tmp/reap.err" && [ ! -s "$tmp/reap.err" ] && [ ! -e "$MS_BASE" ]; }
 check "ms__reap_stale without MS_BASE returns 0, says nothing, creates nothing" reap_without_base
+
+# --- 3. a crashed run's temporary tap ---------------------------------------------------
+
+shared=$MS_BASE/devlog
+mkdir -p "$shared/taps"
+"$MS_PYTHON" "$MS_LIBDIR/devlog.py" "$tmp/log.sock" "$shared/taps" 2> "$tmp/devlog.err" &
+listener=$!
+pids+=("$listener")
+printf '%s\n' "$listener" > "$shared/pid"
+ms_waitfor 5 test -S "$tmp/log.sock"
+# A run that died between its tap's write and rename, and whose shell is
+# gone (a child that has ended and been reaped).
+sh -c 'exit 0' &
+dead=$!
+wait "$dead"
+printf '%s\n%s\n' "$dead" "$tmp/crashed.maillog" > "$shared/taps/.run.crashed"
+# This instance attaches as ms__log_start does, then leaves last.
+MS_DIR=$tmp/run.live MS_RUN_ID=run.live
+mkdir -p "$MS_DIR"
+ms__attach_tap "$shared"
+check "the listener delivers to the live tap" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(b"<22>mailstack_lib_test: hello", sys.argv[1])' "$tmp/log.sock"
+has_hello() { grep -q 'mailstack_lib_test: hello' "$MS_DIR/maillog"; }
+ms_waitfor 5 has_hello || true
+check "the line reached this instance's log" has_hello
+ms__log_stop
+check "the last instance out stops the listener" ms_waitfor 5 ms__gone "$listener"
+check "and removes the shared directory, the crashed tap with it" [ ! -e "$shared" ]
 
 [ "$failed" = 0 ] || { echo "FAILED ($n checks)"; exit 1; }
 echo "all $n checks passed"
