@@ -10,7 +10,8 @@ message received, as one line without its <priority> prefix, to every log
 file named by a "tap" in TAPDIR. A tap is a small file whose second line is
 the path of a log file; each harness instance that uses this listener adds
 its own tap, so parallel instances share one /dev/log and still each get a
-log file in their private tree. Taps are re-read as they come and go.
+log file in their private tree. Taps are re-read as they come and go; a
+name starting with a dot is a tap still being written, and is not one yet.
 
 It does not rotate, filter or forward anything, and it is not a syslog
 replacement outside tests. On SIGTERM or SIGINT it removes SOCKET (only if
@@ -72,7 +73,7 @@ def main():
         data = sock.recv(65536)
         line = PRI.sub(b"", data.rstrip(b"\0\r\n")) + b"\n"
         try:
-            names = set(os.listdir(tapdir))
+            names = {n for n in os.listdir(tapdir) if not n.startswith(".")}
         except OSError:
             names = set()
         for gone in set(taps) - names:

@@ -58,6 +58,8 @@
 
 [ -n "${FR__LOADED:-}" ] && return 0
 FR__LOADED=1
+# shellcheck source=proc.sh
+. "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
 
 : "${FR_BASE:=/var/tmp/bounceseal-fresh}"
 : "${FR_SUITE:=bookworm}"
@@ -76,13 +78,7 @@ fr__say() { printf 'freshroot: %s\n' "$*" >&2; }
 
 # fr__starttime PID: start time in clock ticks since boot (PID + this names
 # one process for good).
-fr__starttime() {
-  local st
-  st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  st=${st##*) }
-  read -r -a st <<< "$st"
-  printf '%s\n' "${st[19]}"
-}
+fr__starttime() { bs_proc_stat "$1" 22; }
 
 # fr__mounted_below DIR: something in this mount namespace is mounted at or
 # below DIR.

@@ -89,6 +89,8 @@ MS__LOG_OFFSET=0
 MS__JOURNAL_SINCE=     # journal mode: cursor (or @time) where this instance began
 # shellcheck source=packages.sh
 . "$MS_LIBDIR/packages.sh"
+# shellcheck source=proc.sh
+. "$MS_LIBDIR/proc.sh"
 
 # ---------------------------------------------------------------- helpers --
 
@@ -106,7 +108,7 @@ ms__now_us() { printf '%s' "${EPOCHREALTIME//[!0-9]/}"; }
 ms__alive() {
   local st
   kill -0 "$1" 2>/dev/null || return 1
-  st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  st=$(bs_proc_stat "$1" 3) || return 1
   [ "$st" != Z ]
 }
 
@@ -166,13 +168,7 @@ ms__safe_path() {
 
 # ms__starttime PID: the process's start time in clock ticks since boot;
 # with the PID it names one process for good, even after PID reuse.
-ms__starttime() {
-  local st
-  st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  st=${st##*) }                      # the command name may contain anything
-  read -r -a st <<< "$st"
-  printf '%s\n' "${st[19]}"
-}
+ms__starttime() { bs_proc_stat "$1" 22; }
 
 # ms__record_pid PID WHAT: notes a started process in $MS_DIR/pids, so a
 # later run can stop it if this run's shell dies without cleaning up.
@@ -184,8 +180,11 @@ ms__same_proc() { [ "$(ms__starttime "$1" 2>/dev/null)" = "$2" ]; }
 # ms__reap_stale: trees in MS_BASE whose owning shell is gone (killed by a
 # test runner's timeout, say) and that were not kept on purpose: stop the
 # processes they recorded (only if still the same processes) and remove them.
+# Without MS_BASE (ms_init DIR on a machine where no run made it yet) there
+# is nothing to reap.
 ms__reap_stale() {
   local t opid ostart pid start what lockfd
+  [ -d "$MS_BASE" ] || return 0
   exec {lockfd}>"$MS_BASE/reap.lock"
   if ! flock -n "$lockfd"; then exec {lockfd}>&-; return 0; fi   # another run is at it
   for t in "$MS_BASE"/run.*; do
@@ -634,6 +633,8 @@ ms__log_start() {
 
 # ms__attach_tap SHARED: registers $MS_DIR/maillog with the shared listener;
 # the owner PID in the tap lets a later instance drop taps of crashed runs.
+# The tap is written under a dot name and renamed, so the listener never
+# reads half of one; both steps run under the devlog lock.
 ms__attach_tap() {
   : > "$MS_DIR/maillog"
   printf '%s\n%s\n' "$BASHPID" "$MS_DIR/maillog" > "$1/taps/.$MS_RUN_ID"
@@ -641,16 +642,20 @@ ms__attach_tap() {
   MS_LOG_MODE=devlog MS_LOG=$MS_DIR/maillog MS__LOG_OFFSET=0
 }
 
-# ms__log_stop: detaches from the shared listener; the last one out stops
-# it by PID and removes the /dev/log socket it created.
+# ms__log_stop: detaches from the shared listener, dropping the taps of
+# crashed runs; the last one out stops it by PID and removes the /dev/log
+# socket it created.
 ms__log_stop() {
   local shared=$MS_BASE/devlog lockfd lpid t owner
   [ "$MS_LOG_MODE" = devlog ] || return 0
   exec {lockfd}>"$MS_BASE/devlog.lock"
   flock -w 15 "$lockfd" || { exec {lockfd}>&-; return 1; }
   rm -f "$shared/taps/$MS_RUN_ID"
-  for t in "$shared"/taps/*; do
+  for t in "$shared"/taps/* "$shared"/taps/.[!.]*; do
     [ -f "$t" ] || continue
+    # A dot name is a tap between write and rename; with the lock held here
+    # no live run is writing one, so it is a crashed run's.
+    case ${t##*/} in .*) rm -f "$t"; continue ;; esac
     owner=$(head -1 "$t")
     ms__alive "$owner" || rm -f "$t"
   done

@@ -17,7 +17,12 @@ check() {  # check SEALED_FILE PUBLIC_KEY: the steps of FORMAT.md section 9
 
 check "$vectors/v1-sealed.eml" "$vectors/public.pem" | grep -q 'Signature Verified Successfully'
 echo "ok: vector 1 verifies with openssl pkeyutl"
-cmp -s record.txt "$vectors/v1-record.txt" && echo "ok: the extracted record is the vector's record text"
+# Not "cmp && echo": under set -e a command before && may fail silently.
+if ! cmp record.txt "$vectors/v1-record.txt" >&2; then
+    echo "FAIL: the record extracted from v1-sealed.eml is not the vector's v1-record.txt" >&2
+    exit 1
+fi
+echo "ok: the extracted record is the vector's record text"
 
 "$keygen" -d example.test -s cli -D . > /dev/null
 printf 'From: a@example.test\nTo: b@example.test\nSubject: cli\n\nchecked by hand\n' |

@@ -27,8 +27,8 @@ struct CorpusEntry {
 
 struct Variant {
     std::string text;             // the bounce with the sealed original in place
-    Verdict expected = Verdict::pass;
-    Reason expected_reason = Reason::ok;
+    Verdict expected = Verdict::pass;        // set from the index row by build_variant()
+    Reason expected_reason = Reason::ok;     // ok for pass, pass-headers-only and none; why for a fail
     std::string carrier;          // how it was placed: "message part", "text part", "raw text", "JSON"
     bool check_path = true;       // the judged copy must be the one at orig_part
     std::string skip;             // not built, and why
