@@ -3,7 +3,7 @@
 //
 // It sets up where log lines go; what is logged, and when counters are
 // reported, is up to the front ends.
-#include "bounceseal/log.hpp"
+#include "bounceseal/common/log.hpp"
 
 #include <syslog.h>
 #include <unistd.h>

@@ -21,8 +21,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bounceseal/common/log.hpp"
 #include "bounceseal/error.hpp"
-#include "bounceseal/log.hpp"
 #include "message_context.hpp"
 #include "reload.hpp"
 #include "sealer.hpp"

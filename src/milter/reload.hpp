@@ -24,8 +24,8 @@
 #include <string>
 #include <thread>
 
-#include "bounceseal/config.hpp"
-#include "bounceseal/log.hpp"
+#include "bounceseal/common/config.hpp"
+#include "bounceseal/common/log.hpp"
 #include "bounceseal/seal.hpp"
 #include "policy.hpp"
 #include "privileges.hpp"

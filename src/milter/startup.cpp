@@ -38,8 +38,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bounceseal/common/log.hpp"
 #include "bounceseal/error.hpp"
-#include "bounceseal/log.hpp"
 #include "bounceseal/mime.hpp"
 #include "callbacks.hpp"
 #include "privileges.hpp"

@@ -19,8 +19,8 @@
 #include <glib.h>
 #include <spdlog/spdlog.h>
 
+#include "bounceseal/common/log.hpp"
 #include "bounceseal/error.hpp"
-#include "bounceseal/log.hpp"
 
 namespace bounceseal {
 namespace {
