@@ -42,6 +42,7 @@
 #include "bounceseal/error.hpp"
 #include "bounceseal/mime.hpp"
 #include "callbacks.hpp"
+#include "counters.hpp"
 #include "privileges.hpp"
 #include "reload.hpp"
 #include "sealer.hpp"
