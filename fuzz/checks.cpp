@@ -8,7 +8,7 @@
 
 #include "bounce_template.hpp"
 #include "bounceseal/bounce.hpp"
-#include "bounceseal/config.hpp"
+#include "bounceseal/common/config.hpp"
 #include "bounceseal/error.hpp"
 #include "bounceseal/mime.hpp"
 #include "bounceseal/record.hpp"

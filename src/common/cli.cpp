@@ -1,6 +1,6 @@
 // cli.cpp - the version line of every program (cli.hpp). The version comes
 // from the project's version in CMake, compiled into this file only.
-#include "bounceseal/cli.hpp"
+#include "bounceseal/common/cli.hpp"
 
 #include <cstdio>
 

@@ -20,8 +20,8 @@
 #include <fmt/format.h>
 #include <glib.h>
 
-#include "bounceseal/config.hpp"
-#include "bounceseal/log.hpp"
+#include "bounceseal/common/config.hpp"
+#include "bounceseal/common/log.hpp"
 #include "config_internal.hpp"
 
 namespace bounceseal {

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "bounceseal/config.hpp"
+#include "bounceseal/common/config.hpp"
 #include "config_internal.hpp"
 
 namespace bounceseal {

@@ -11,7 +11,7 @@
 #include <variant>
 #include <vector>
 
-#include "bounceseal/config.hpp"
+#include "bounceseal/common/config.hpp"
 
 namespace bounceseal::config_detail {
 

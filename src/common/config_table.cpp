@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "bounceseal/log.hpp"
+#include "bounceseal/common/log.hpp"
 #include "config_internal.hpp"
 
 namespace bounceseal {

@@ -1,15 +1,13 @@
-// log.cpp - syslog and stderr set-up for spdlog, the log-line sanitiser, and
-// the event counters.
+// log.cpp - syslog and stderr set-up for spdlog, and the log-line
+// sanitiser.
 //
-// It sets up where log lines go; what is logged, and when counters are
-// reported, is up to the front ends.
-#include "bounceseal/log.hpp"
+// It sets up where log lines go; what is logged is up to the front ends.
+#include "bounceseal/common/log.hpp"
 
 #include <syslog.h>
 #include <unistd.h>
 
 #include <memory>
-#include <mutex>
 #include <utility>
 
 #include <fmt/format.h>
@@ -139,44 +137,6 @@ std::string log_safe(std::string_view value, std::size_t max_bytes) {
         }
         out += piece;
         i += length;
-    }
-    return out;
-}
-
-Counters::Counters(std::initializer_list<std::string_view> names) {
-    for (std::string_view name : names) counters_.try_emplace(std::string(name));
-}
-
-void Counters::increment(std::string_view name, std::uint64_t by) {
-    {
-        std::shared_lock lock(mutex_);
-        if (auto it = counters_.find(name); it != counters_.end()) {
-            it->second.fetch_add(by, std::memory_order_relaxed);
-            return;
-        }
-    }
-    std::unique_lock lock(mutex_);
-    counters_.try_emplace(std::string(name)).first->second.fetch_add(by, std::memory_order_relaxed);
-}
-
-std::uint64_t Counters::value(std::string_view name) const {
-    std::shared_lock lock(mutex_);
-    const auto it = counters_.find(name);
-    return it == counters_.end() ? 0 : it->second.load(std::memory_order_relaxed);
-}
-
-std::map<std::string, std::uint64_t> Counters::snapshot() const {
-    std::map<std::string, std::uint64_t> out;
-    std::shared_lock lock(mutex_);
-    for (const auto& [name, count] : counters_) out.emplace(name, count.load(std::memory_order_relaxed));
-    return out;
-}
-
-std::string Counters::format() const {
-    std::string out;
-    for (const auto& [name, count] : snapshot()) {
-        if (!out.empty()) out += ' ';
-        out += fmt::format("{}={}", name, count);
     }
     return out;
 }

@@ -21,8 +21,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bounceseal/common/log.hpp"
 #include "bounceseal/error.hpp"
-#include "bounceseal/log.hpp"
+#include "counters.hpp"
 #include "message_context.hpp"
 #include "reload.hpp"
 #include "sealer.hpp"
@@ -146,13 +147,13 @@ sfsistat finish_skip(MessageContext& m, bool force) {
 sfsistat fail_unmodified(SMFICTX* ctx, Connection& c, std::string what) {
     MessageContext* m = c.message.get();
     const std::string id = m ? qid(*m) : std::string("NOQUEUE");
-    milter_counters().increment("errors");
+    milter_counters().increment(Counter::errors);
     const std::shared_ptr<const Runtime> runtime = m != nullptr ? m->runtime_ptr() : g_store->get();
     const bool tempfail = runtime && runtime->settings.on_error == MilterSettings::OnError::tempfail;
     c.message.reset();
     if (tempfail) {
         spdlog::error("{}: error: {} (tempfail)", id, log_safe(what, 400));
-        milter_counters().increment("tempfails");
+        milter_counters().increment(Counter::tempfails);
         set_tempfail_reply(ctx);
         return SMFIS_TEMPFAIL;
     }
@@ -175,7 +176,7 @@ sfsistat guarded(SMFICTX* ctx, const char* stage, unsigned long nr_flag, F&& bod
             Connection* c = connection(ctx);
             if (c == nullptr) {
                 spdlog::error("NOQUEUE: error: {}", log_safe(what, 400));
-                milter_counters().increment("errors");
+                milter_counters().increment(Counter::errors);
                 return SMFIS_TEMPFAIL;
             }
             if (nr_flag != 0 && (c->protocol & nr_flag) != 0) {
@@ -183,7 +184,7 @@ sfsistat guarded(SMFICTX* ctx, const char* stage, unsigned long nr_flag, F&& bod
                     c->message->fail(what);
                 } else {
                     spdlog::error("NOQUEUE: error: {}", log_safe(what, 400));
-                    milter_counters().increment("errors");
+                    milter_counters().increment(Counter::errors);
                 }
                 return SMFIS_NOREPLY;
             }
@@ -241,7 +242,7 @@ sfsistat on_connect(SMFICTX* ctx, char* hostname, _SOCK_ADDR* address) {
         Connection& c = ensure_connection(ctx);
         c.client = ClientAddress::from_sockaddr(address);
         c.daemon_name = macro(ctx, "{daemon_name}");
-        milter_counters().increment("connections");
+        milter_counters().increment(Counter::connections);
         spdlog::debug("connect from {} [{}]", log_safe(hostname ? hostname : ""), log_safe(c.client.text));
         return c.no_reply(SMFIP_NR_CONN);
     });
@@ -253,7 +254,7 @@ sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
         std::shared_ptr<const Runtime> runtime = g_store->get();
         c.message = std::make_unique<MessageContext>(runtime);
         MessageContext& m = *c.message;
-        milter_counters().increment("messages");
+        milter_counters().increment(Counter::messages);
         m.set_queue_id(smfi_getsymval(ctx, const_cast<char*>("i")));
 
         std::vector<std::string> esmtp;
@@ -269,15 +270,12 @@ sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
 
         m.decision = runtime->policy.decide(m.envelope);
         if (!m.decision.seal()) {
-            std::string counter = std::string("skipped_") + verdict_name(m.decision.verdict);
-            for (char& ch : counter)
-                if (ch == '-') ch = '_';
-            m.skip(std::move(counter), m.decision.detail);
+            m.skip(skip_counter_of(m.decision.verdict).value(), m.decision.detail);
             return finish_skip(m, false);
         }
         if (m.announced_too_large()) {
-            m.skip("skipped_too_large", "too large: announced size " + std::to_string(*m.size_hint) +
-                                            " > MaxMessageSize " + std::to_string(m.max_size()));
+            m.skip(Counter::skipped_too_large, "too large: announced size " + std::to_string(*m.size_hint) +
+                                                   " > MaxMessageSize " + std::to_string(m.max_size()));
             return finish_skip(m, false);
         }
         if (!c.negotiated)
@@ -296,7 +294,8 @@ sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
         std::string v = value ? value : "";
         if (!c.leading_space()) v.insert(0, 1, ' ');
         if (!m->add_header(name ? name : "", std::move(v)))
-            m->skip("skipped_too_large", "too large: header over MaxMessageSize " + std::to_string(m->max_size()));
+            m->skip(Counter::skipped_too_large,
+                    "too large: header over MaxMessageSize " + std::to_string(m->max_size()));
         return c.no_reply(SMFIP_NR_HDR);
     });
 }
@@ -311,9 +310,9 @@ sfsistat on_eoh(SMFICTX* ctx) {
         if (m->state == MessageContext::State::skipped) return finish_skip(*m, true);
         if (auto why = seal_precheck(m->headers(), m->runtime().key.domain)) {
             if (*why == SkipReason::already_sealed)
-                m->skip("skipped_already_sealed", "already sealed by " + m->runtime().key.domain);
+                m->skip(Counter::skipped_already_sealed, "already sealed by " + m->runtime().key.domain);
             else
-                m->skip("skipped_message_partial", "message/partial");
+                m->skip(Counter::skipped_message_partial, "message/partial");
             return finish_skip(*m, true);
         }
         m->prepare_body();
@@ -328,7 +327,7 @@ sfsistat on_body(SMFICTX* ctx, unsigned char* data, size_t len) {
         if (m == nullptr || m->state != MessageContext::State::collecting) return SMFIS_CONTINUE;
         if (!m->append_body(reinterpret_cast<const char*>(data), len)) {
             refresh_queue_id(ctx, *m);
-            m->skip("skipped_too_large", "too large: over MaxMessageSize " + std::to_string(m->max_size()));
+            m->skip(Counter::skipped_too_large, "too large: over MaxMessageSize " + std::to_string(m->max_size()));
             return finish_skip(*m, true);
         }
         return SMFIS_CONTINUE;
@@ -358,17 +357,17 @@ sfsistat on_eom(SMFICTX* ctx) {
         const SealOutcome out = seal_message(m.runtime(), input, editor);
         switch (out.status) {
         case SealOutcome::Status::sealed:
-            milter_counters().increment("sealed");
+            milter_counters().increment(Counter::sealed);
             spdlog::info("{}: sealed ({}) size={} ms={:.1f} s={} d={} via={}", qid(m), out.shape, m.size(),
                          out.milliseconds, m.runtime().key.selector, m.runtime().key.domain,
                          verdict_name(m.decision.verdict));
             return SMFIS_CONTINUE;
         case SealOutcome::Status::too_complex:
-            m.skip("skipped_too_complex", "too complex to seal: " + out.error);
+            m.skip(Counter::skipped_too_complex, "too complex to seal: " + out.error);
             finish_skip(m, true);
             return SMFIS_CONTINUE;
         case SealOutcome::Status::already_sealed:
-            m.skip("skipped_already_sealed", "already sealed by " + m.runtime().key.domain + " (seal parts)");
+            m.skip(Counter::skipped_already_sealed, "already sealed by " + m.runtime().key.domain + " (seal parts)");
             finish_skip(m, true);
             return SMFIS_CONTINUE;
         case SealOutcome::Status::plan_failed:
@@ -377,8 +376,8 @@ sfsistat on_eom(SMFICTX* ctx) {
             break;
         }
         // Some changes may have reached the MTA: never accept that message.
-        milter_counters().increment("errors");
-        milter_counters().increment("tempfails");
+        milter_counters().increment(Counter::errors);
+        milter_counters().increment(Counter::tempfails);
         spdlog::error("{}: error: {} after {} changes (tempfail)", qid(m), log_safe(out.error), out.changes);
         set_tempfail_reply(ctx);
         return SMFIS_TEMPFAIL;

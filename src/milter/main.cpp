@@ -14,8 +14,8 @@
 #include <getopt.h>
 #include <sysexits.h>
 
-#include "bounceseal/cli.hpp"
-#include "bounceseal/config.hpp"
+#include "bounceseal/common/cli.hpp"
+#include "bounceseal/common/config.hpp"
 #include "reload.hpp"
 #include "startup.hpp"
 

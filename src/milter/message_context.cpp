@@ -60,9 +60,9 @@ void MessageContext::set_queue_id(const char* qid) {
     has_queue_id_ = true;
 }
 
-void MessageContext::skip(std::string counter, std::string reason) {
+void MessageContext::skip(Counter counter, std::string reason) {
     state = State::skipped;
-    skip_counter = std::move(counter);
+    skip_counter = counter;
     skip_reason = std::move(reason);
     headers_.clear();
     headers_.shrink_to_fit();

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "bounceseal/seal.hpp"
+#include "counters.hpp"
 #include "policy.hpp"
 
 namespace bounceseal::milter {
@@ -71,12 +72,12 @@ public:
     Envelope envelope;
     PolicyDecision decision;
     State state = State::collecting;
-    std::string skip_counter;  // counter name of the skip reason, "skipped_..."
+    Counter skip_counter = Counter::skipped_external;  // State::skipped: the skip reason's counter
     std::string skip_reason;   // for the log line, safe to log
     bool logged = false;       // the decision's log line has been written
     std::string error;         // State::failed: what went wrong
 
-    void skip(std::string counter, std::string reason);
+    void skip(Counter counter, std::string reason);
     void fail(std::string what);
 
     // The size the client announced (SIZE= or {msg_size}), if any.

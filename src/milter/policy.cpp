@@ -13,9 +13,9 @@
 
 #include <gio/gio.h>
 
+#include "bounceseal/common/log.hpp"
 #include "bounceseal/encoding.hpp"
 #include "bounceseal/error.hpp"
-#include "bounceseal/log.hpp"
 
 namespace bounceseal::milter {
 namespace {

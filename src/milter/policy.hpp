@@ -17,7 +17,7 @@
 
 #include <sys/socket.h>
 
-#include "bounceseal/config.hpp"
+#include "bounceseal/common/config.hpp"
 
 typedef struct _GInetAddressMask GInetAddressMask;
 

@@ -18,8 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bounceseal/common/log.hpp"
 #include "bounceseal/error.hpp"
-#include "bounceseal/log.hpp"
 
 namespace bounceseal::milter {
 namespace {

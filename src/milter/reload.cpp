@@ -14,7 +14,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bounceseal/common/log.hpp"
 #include "bounceseal/error.hpp"
+#include "counters.hpp"
 
 namespace bounceseal::milter {
 namespace {
@@ -82,19 +84,6 @@ void RuntimeStore::set(std::shared_ptr<const Runtime> runtime) {
     // message still using it).
 }
 
-Counters& milter_counters() {
-    static Counters counters{
-        "connections",         "messages",           "sealed",
-        "skipped_null_sender", "skipped_external",   "skipped_daemon",
-        "skipped_sender_domain", "skipped_already_sealed", "skipped_message_partial",
-        "skipped_too_large",   "skipped_too_complex", "errors",           "tempfails",
-        "reloads",             "reload_failures",
-    };
-    return counters;
-}
-
-void log_counters(const Counters& counters) { spdlog::info("stats: {}", counters.format()); }
-
 bool Reloader::reload() {
     std::lock_guard lock(mutex_);
     const std::shared_ptr<const Runtime> before = store_.get();
@@ -114,7 +103,7 @@ bool Reloader::reload() {
         spdlog::info("reloaded configuration: d={} s={} key={}", after->key.domain, after->key.selector,
                      after->key_fingerprint);
         store_.set(std::move(after));
-        milter_counters().increment("reloads");
+        milter_counters().increment(Counter::reloads);
         if (const auto warning = key_exposure_warning(settings.milter.key_file, std::nullopt))
             spdlog::warn("{}", *warning);
         return true;
@@ -123,7 +112,7 @@ bool Reloader::reload() {
     } catch (const std::exception& e) {
         spdlog::error("reload failed, keeping the previous configuration: {}", log_safe(e.what(), 2000));
     }
-    milter_counters().increment("reload_failures");
+    milter_counters().increment(Counter::reload_failures);
     return false;
 }
 

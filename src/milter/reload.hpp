@@ -24,8 +24,7 @@
 #include <string>
 #include <thread>
 
-#include "bounceseal/config.hpp"
-#include "bounceseal/log.hpp"
+#include "bounceseal/common/config.hpp"
 #include "bounceseal/seal.hpp"
 #include "policy.hpp"
 #include "privileges.hpp"
@@ -61,13 +60,6 @@ private:
     mutable std::mutex mutex_;
     std::shared_ptr<const Runtime> current_;
 };
-
-// Every counter name the milter uses, so that the stats line always shows
-// the same fields.
-Counters& milter_counters();
-
-// One line of counters: "stats: connections=3 errors=0 ...".
-void log_counters(const Counters& counters);
 
 class Reloader {
 public:

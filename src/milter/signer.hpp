@@ -24,7 +24,7 @@
 
 #include <sys/types.h>
 
-#include "bounceseal/config.hpp"
+#include "bounceseal/common/config.hpp"
 #include "bounceseal/keys.hpp"
 #include "sandbox.hpp"
 

@@ -38,10 +38,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bounceseal/common/log.hpp"
 #include "bounceseal/error.hpp"
-#include "bounceseal/log.hpp"
 #include "bounceseal/mime.hpp"
 #include "callbacks.hpp"
+#include "counters.hpp"
 #include "privileges.hpp"
 #include "reload.hpp"
 #include "sealer.hpp"

@@ -5,7 +5,7 @@
 // (callbacks.cpp); the signer process it starts is signer.hpp.
 #pragma once
 
-#include "bounceseal/config.hpp"
+#include "bounceseal/common/config.hpp"
 
 namespace bounceseal::milter {
 

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <string_view>
 
-#include "bounceseal/config.hpp"
+#include "bounceseal/common/config.hpp"
 
 int main(int argc, char** argv) {
     std::string_view what = argc == 2 ? argv[1] : "";

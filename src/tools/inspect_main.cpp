@@ -11,7 +11,7 @@
 #include <optional>
 
 #include "bounceseal/bounce.hpp"
-#include "bounceseal/cli.hpp"
+#include "bounceseal/common/cli.hpp"
 #include "bounceseal/error.hpp"
 #include "bounceseal/mime.hpp"
 #include "tool_util.hpp"

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <iostream>
 
-#include "bounceseal/cli.hpp"
+#include "bounceseal/common/cli.hpp"
 #include "bounceseal/error.hpp"
 #include "bounceseal/keys.hpp"
 #include "tool_util.hpp"

@@ -11,8 +11,8 @@
 
 #include <gmime/gmime.h>
 
-#include "bounceseal/cli.hpp"
-#include "bounceseal/config.hpp"
+#include "bounceseal/common/cli.hpp"
+#include "bounceseal/common/config.hpp"
 #include "bounceseal/error.hpp"
 #include "bounceseal/mime.hpp"
 #include "bounceseal/seal.hpp"

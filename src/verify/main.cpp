@@ -20,9 +20,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "bounceseal/cli.hpp"
+#include "bounceseal/common/cli.hpp"
+#include "bounceseal/common/log.hpp"
 #include "bounceseal/error.hpp"
-#include "bounceseal/log.hpp"
 #include "deadline.hpp"
 #include "io.hpp"
 #include "options.hpp"

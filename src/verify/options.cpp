@@ -2,7 +2,7 @@
 // It checks only the form of the options, not whether files exist.
 #include "options.hpp"
 
-#include "bounceseal/cli.hpp"
+#include "bounceseal/common/cli.hpp"
 
 namespace bounceseal::verifier {
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "bounceseal/bounce.hpp"
-#include "bounceseal/config.hpp"
+#include "bounceseal/common/config.hpp"
 #include "bounceseal/keys.hpp"
 #include "options.hpp"
 

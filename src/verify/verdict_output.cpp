@@ -2,7 +2,7 @@
 // a decision (verdict_output.hpp).
 #include "verdict_output.hpp"
 
-#include "bounceseal/log.hpp"
+#include "bounceseal/common/log.hpp"
 
 namespace bounceseal::verifier {
 namespace {

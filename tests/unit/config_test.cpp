@@ -16,8 +16,8 @@
 #include <sstream>
 #include <string>
 
-#include "bounceseal/config.hpp"
-#include "bounceseal/log.hpp"
+#include "bounceseal/common/config.hpp"
+#include "bounceseal/common/log.hpp"
 
 namespace bounceseal {
 namespace {

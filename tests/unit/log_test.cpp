@@ -1,5 +1,6 @@
-// log_test.cpp - tests of the logging helpers: the log-line sanitiser, the
-// counters under contention, facility names, and the stderr line format.
+// log_test.cpp - tests of the logging helpers: the log-line sanitiser,
+// facility names, and the stderr line format. (The milter's counters:
+// tests/milter/counters_test.cpp.)
 //
 // Syslog output itself is not checked: it goes wherever the test host's
 // syslog sends it, if anywhere.
@@ -13,14 +14,12 @@
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include <glib.h>
 #include <spdlog/spdlog.h>
 
+#include "bounceseal/common/log.hpp"
 #include "bounceseal/error.hpp"
-#include "bounceseal/log.hpp"
 
 namespace bounceseal {
 namespace {
@@ -55,39 +54,6 @@ TEST(LogSafe, CapsTheLength) {
     const std::string cut = log_safe(accents, 201);
     EXPECT_EQ(cut.size(), 200U + 3U);
     EXPECT_TRUE(g_utf8_validate(cut.data(), static_cast<gssize>(cut.size()), nullptr));
-}
-
-TEST(Counters, CountsEveryIncrementFromManyThreads) {
-    Counters counters{"sealed", "skipped"};
-    constexpr int kThreads = 8;
-    constexpr int kIncrements = 100000;
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-        threads.emplace_back([&counters, t] {
-            for (int i = 0; i < kIncrements; ++i) {
-                counters.increment("sealed");
-                // Half the threads also make new counters while others count.
-                if (t % 2 == 0) counters.increment("thread" + std::to_string(t));
-            }
-        });
-    }
-    for (std::thread& thread : threads) thread.join();
-
-    EXPECT_EQ(counters.value("sealed"), std::uint64_t{kThreads} * kIncrements);
-    EXPECT_EQ(counters.value("skipped"), 0U);
-    EXPECT_EQ(counters.value("never"), 0U);
-    const auto snapshot = counters.snapshot();
-    ASSERT_EQ(snapshot.size(), 2U + kThreads / 2);
-    EXPECT_EQ(snapshot.at("thread0"), std::uint64_t{kIncrements});
-    EXPECT_EQ(snapshot.begin()->first, "sealed");
-}
-
-TEST(Counters, FormatIsOneLineInNameOrder) {
-    Counters counters{"sealed", "errors"};
-    counters.increment("sealed", 3);
-    counters.increment("skipped");
-    EXPECT_EQ(counters.format(), "errors=0 sealed=3 skipped=1");
-    EXPECT_EQ(Counters{}.format(), "");
 }
 
 TEST(SyslogFacility, NamesMapToCodes) {

@@ -1,5 +1,5 @@
-// log.hpp - logging of both front ends: syslog set-up, safe rendering of
-// untrusted values, and the counters the milter reports.
+// log.hpp - logging of both front ends: syslog set-up and safe rendering
+// of untrusted values. (The milter's counters are its own: counters.hpp.)
 //
 // Logging goes through spdlog's default logger, so callers simply use
 // spdlog::info() and friends. Nothing here decides what to log, and no
@@ -8,13 +8,8 @@
 // flood log lines.
 #pragma once
 
-#include <atomic>
 #include <cstddef>
-#include <cstdint>
-#include <initializer_list>
-#include <map>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,30 +40,5 @@ inline constexpr std::size_t kLogValueMax = 200;
 // becomes '?', and more than `max_bytes` bytes are cut at a character
 // boundary and marked with "...".
 std::string log_safe(std::string_view value, std::size_t max_bytes = kLogValueMax);
-
-// Named event counters that any thread may bump. A name's counter is made
-// on first use; names given to the constructor are listed (at 0) from the
-// start, so a log line always shows the same fields.
-class Counters {
-public:
-    Counters() = default;
-    explicit Counters(std::initializer_list<std::string_view> names);
-    Counters(const Counters&) = delete;
-    Counters& operator=(const Counters&) = delete;
-
-    void increment(std::string_view name, std::uint64_t by = 1);
-    // 0 for a name never counted.
-    std::uint64_t value(std::string_view name) const;
-    // Every counter by name, in name order.
-    std::map<std::string, std::uint64_t> snapshot() const;
-    // "name=value name=value ...", in name order, for one log line.
-    std::string format() const;
-
-private:
-    // Counters are never removed, and map nodes never move, so a counter
-    // found under the shared lock stays valid after the lock is released.
-    mutable std::shared_mutex mutex_;
-    std::map<std::string, std::atomic<std::uint64_t>, std::less<>> counters_;
-};
 
 }  // namespace bounceseal
