@@ -21,6 +21,7 @@
 #include "bounceseal/error.hpp"
 #include "bounceseal/record.hpp"
 #include "bounceseal/seal.hpp"
+#include "bounceseal/text.hpp"
 
 namespace bounceseal::bounce_detail {
 namespace {
@@ -96,22 +97,15 @@ bool any_in(std::string_view hay, const auto& needles) {
 // A field longer than a line may be is no header a classifier needs to read.
 constexpr std::size_t kFieldWindow = 998;
 
-std::string decode_header_text(const std::string& raw) {
-    std::unique_ptr<char, decltype(&g_free)> d(g_mime_utils_header_decode_text(nullptr, raw.c_str()), g_free);
-    return d ? std::string(d.get()) : raw;
-}
-
-std::string trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-        s.remove_suffix(1);
-    return std::string(s);
+std::string decode_header_text(std::string_view raw) {
+    const std::string text(raw);
+    std::unique_ptr<char, decltype(&g_free)> d(g_mime_utils_header_decode_text(nullptr, text.c_str()), g_free);
+    return d ? std::string(d.get()) : text;
 }
 
 void add_field(HeaderFacts& f, std::string_view name, const std::string& value) {
     if (iequals(name, "Return-Path")) {
-        f.return_paths.push_back(trim(value));
+        f.return_paths.emplace_back(trim(value));
     } else if (iequals(name, "From")) {
         f.from = ascii_lower(decode_header_text(trim(value.substr(0, kFieldWindow))));
     } else if (iequals(name, "Subject")) {
@@ -271,14 +265,6 @@ Classification classify_header_only(std::string_view raw) {
     Classification c = classify(v, false);
     c.why += " (judged by the header alone)";
     return c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && ascii_lower(a) == ascii_lower(b);
-}
-
-bool ends_with_ci(std::string_view s, std::string_view suffix) {
-    return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
 }
 
 std::string mime_type_of(GMimeObject* obj) {

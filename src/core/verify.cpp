@@ -11,13 +11,10 @@
 #include "bounceseal/body_in_chief.hpp"
 #include "bounceseal/error.hpp"
 #include "bounceseal/mime.hpp"
+#include "bounceseal/text.hpp"
 
 namespace bounceseal {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && ascii_lower(a) == ascii_lower(b);
-}
 
 int reason_rank(Reason r) {
     // Higher is more specific: it says more about what went wrong.
