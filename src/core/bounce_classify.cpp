@@ -19,6 +19,7 @@
 
 #include "bounce_internal.hpp"
 #include "bounceseal/error.hpp"
+#include "bounceseal/mime_header.hpp"
 #include "bounceseal/record.hpp"
 #include "bounceseal/seal.hpp"
 #include "bounceseal/text.hpp"
@@ -265,21 +266,6 @@ Classification classify_header_only(std::string_view raw) {
     Classification c = classify(v, false);
     c.why += " (judged by the header alone)";
     return c;
-}
-
-std::string mime_type_of(GMimeObject* obj) {
-    GMimeContentType* ct = g_mime_object_get_content_type(obj);
-    if (ct == nullptr) return "text/plain";
-    std::unique_ptr<char, decltype(&g_free)> t(g_mime_content_type_get_mime_type(ct), g_free);
-    return t ? ascii_lower(t.get()) : std::string("text/plain");
-}
-
-std::optional<std::string> raw_header(GMimeObject* obj, const char* name) {
-    GMimeHeaderList* list = g_mime_object_get_header_list(obj);
-    GMimeHeader* h = list ? g_mime_header_list_get_header(list, name) : nullptr;
-    const char* v = h ? g_mime_header_get_raw_value(h) : nullptr;
-    if (v == nullptr) return std::nullopt;
-    return std::string(v);
 }
 
 }  // namespace bounceseal::bounce_detail

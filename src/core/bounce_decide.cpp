@@ -21,6 +21,7 @@
 
 #include "bounce_internal.hpp"
 #include "bounceseal/error.hpp"
+#include "bounceseal/mime_header.hpp"
 #include "bounceseal/text.hpp"
 
 namespace bounceseal {

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "bounceseal/bounce.hpp"
+#include "bounceseal/mime_header.hpp"
 #include "bounceseal/text.hpp"
 
 namespace bounceseal::bounce_detail {
@@ -165,15 +166,10 @@ std::optional<std::string> json_header_block(std::string_view text);
 // Field-name syntax of RFC 5322 (printable ASCII but the colon).
 std::optional<std::string_view> field_name(std::string_view line);
 
-// The lower-case MIME type of an entity ("text/plain" when it has none).
-std::string mime_type_of(GMimeObject* obj);
-
-// The raw value of the first `name` field of an entity's own header.
-std::optional<std::string> raw_header(GMimeObject* obj, const char* name);
-
-// seal_shape.cpp, on the sealing side, still calls text.hpp's iequals by
-// the name it had when it was defined here; goes when that file includes
-// text.hpp itself.
+// seal_shape.cpp, on the sealing side, still calls text.hpp's iequals and
+// mime_header.hpp's mime_type_of by the names they had when they were
+// defined here; these go when that file includes those headers itself.
 using bounceseal::iequals;
+using bounceseal::mime_type_of;
 
 }  // namespace bounceseal::bounce_detail

@@ -18,6 +18,7 @@
 
 #include "bounce_internal.hpp"
 #include "bounceseal/error.hpp"
+#include "bounceseal/mime_header.hpp"
 #include "bounceseal/text.hpp"
 
 namespace bounceseal::bounce_detail {
