@@ -127,10 +127,10 @@ void add_field(HeaderFacts& f, std::string_view name, const std::string& value) 
 }
 
 void read_envelope(HeaderFacts& f, std::string_view raw) {
-    if (!raw.starts_with("From ")) return;
-    std::string_view rest = raw.substr(5);
-    std::size_t end = rest.find_first_of(" \t\r\n");
-    f.envelope = std::string(rest.substr(0, end));
+    const std::string_view line = mbox_from_line(raw);
+    if (line.empty()) return;
+    const std::string_view rest = line.substr(5);  // after "From "
+    f.envelope = std::string(rest.substr(0, rest.find_first_of(" \t\r\n")));
 }
 
 bool is_null_address(std::string a) {

@@ -174,7 +174,7 @@ private:
     // like one.
     static bool looks_like_message(GMimeObject* obj) {
         auto head = decoded_content(obj, 1024);
-        return head && (field_name(*head) || head->starts_with("From "));
+        return head && (field_name(*head) || !mbox_from_line(*head).empty());
     }
 
     void read_actions(GMimeObject* part) {

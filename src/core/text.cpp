@@ -1,5 +1,5 @@
-// text.cpp - case-insensitive comparison and trimming (see text.hpp). No
-// allocation, no locale.
+// text.cpp - case-insensitive comparison, trimming and the mbox "From "
+// line (see text.hpp). No allocation, no locale.
 #include "bounceseal/text.hpp"
 
 #include <algorithm>
@@ -26,6 +26,12 @@ std::string_view trim(std::string_view s) noexcept {
     while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
     while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
     return s;
+}
+
+std::string_view mbox_from_line(std::string_view text) noexcept {
+    if (!text.starts_with("From ")) return {};
+    const std::size_t nl = text.find('\n');
+    return nl == std::string_view::npos ? text : text.substr(0, nl + 1);
 }
 
 }  // namespace bounceseal
