@@ -3,7 +3,7 @@
 // own judgement:
 //   1. the bounded parse (bounce_guard.cpp);
 //   2. the MTA's layers: whether it may be a bounce and where its returned
-//      copy is (bounce_layers.cpp);
+//      copy is (bounce_header.cpp, bounce_layers.cpp);
 //   3. the one step that needs the keyring: a Bounce-Seal field in the
 //      message's own header makes it sealed mail of ours only if that seal
 //      passes judge();

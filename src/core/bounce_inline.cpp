@@ -17,7 +17,8 @@
 // never another copy. Folded lines that lost their leading white space are
 // rejoined to the field before them. The text is read line by line, without
 // a list of its lines. The result is text for parse_message(); nothing here
-// knows MIME.
+// knows MIME. bounce_layers.cpp asks where a copy starts, bounce_copy.cpp
+// cuts it out; this file calls neither.
 #include <algorithm>
 #include <array>
 
