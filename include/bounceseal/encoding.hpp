@@ -53,7 +53,10 @@ Bytes random_bytes(std::size_t n);
 // compared first, which leaks only the length.
 bool ct_equal(const Bytes& a, const Bytes& b) noexcept;
 
-// ASCII lower-casing, for addresses and tag names.
+// ASCII lower-casing, for addresses, tag names and header field names:
+// A-Z only, every other byte as it is (no locale). The one rule of case;
+// text.hpp's comparisons use it.
+constexpr char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 std::string ascii_lower(std::string_view s);
 
 }  // namespace bounceseal

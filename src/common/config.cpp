@@ -22,6 +22,7 @@
 
 #include "bounceseal/common/config.hpp"
 #include "bounceseal/common/log.hpp"
+#include "bounceseal/text.hpp"
 #include "config_internal.hpp"
 
 namespace bounceseal {
@@ -49,17 +50,6 @@ struct ErrorDeleter {
     void operator()(GError* e) const { g_error_free(e); }
 };
 using ErrorPtr = std::unique_ptr<GError, ErrorDeleter>;
-
-std::string_view trim(std::string_view s) {
-    const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
-}
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && g_ascii_strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
 
 // Where each group and key of the file was written, found with the same
 // line rules GKeyFile follows (leading white space ignored, '#' comments,
@@ -153,19 +143,19 @@ bool is_section(std::string_view group) {
 // other program's section.
 std::string unknown_key_hint(std::string_view group, std::string_view key) {
     for (const ConfigKey& k : config_keys()) {
-        if (k.section == group && equals_ignoring_case(k.name, key)) {
+        if (k.section == group && iequals(k.name, key)) {
             return fmt::format("did you mean {}?", k.name);
         }
     }
     for (const ConfigKey& k : config_keys()) {
-        if (equals_ignoring_case(k.name, key)) return fmt::format("{} belongs in [{}]", k.name, k.section);
+        if (iequals(k.name, key)) return fmt::format("{} belongs in [{}]", k.name, k.section);
     }
     return "expected one of the keys listed in bounceseal.conf(5)";
 }
 
 std::string unknown_section_hint(std::string_view group) {
     for (std::string_view known : {"milter", "verify"}) {
-        if (equals_ignoring_case(group, known)) return fmt::format("did you mean [{}]?", known);
+        if (iequals(group, known)) return fmt::format("did you mean [{}]?", known);
     }
     return "expected [milter] or [verify]";
 }

@@ -14,6 +14,8 @@
 #include <fmt/format.h>
 
 #include "bounceseal/common/log.hpp"
+#include "bounceseal/encoding.hpp"
+#include "bounceseal/text.hpp"
 #include "config_internal.hpp"
 
 namespace bounceseal::config_detail {
@@ -25,13 +27,6 @@ struct Suffix {
 };
 constexpr Suffix kSizeSuffixes[] = {{'g', 1024 * 1024 * 1024}, {'m', 1024 * 1024}, {'k', 1024}};
 constexpr Suffix kDurationSuffixes[] = {{'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
 
 // A tab is white space in a list; every other control character in a value
 // can only be a mistake or an attack.
@@ -48,7 +43,7 @@ template <std::size_t N>
 std::optional<std::int64_t> parse_scaled(std::string_view text, const Suffix (&suffixes)[N]) {
     std::int64_t factor = 1;
     if (!text.empty()) {
-        const char last = lower(text.back());
+        const char last = ascii_lower(text.back());
         for (const Suffix& s : suffixes) {
             if (s.letter == last) {
                 factor = s.factor;
@@ -119,20 +114,20 @@ std::optional<std::int64_t> parse_octal(std::string_view text) {
 
 Parsed parse_boolean(const ConfigKey& key, std::string_view text) {
     for (std::string_view yes : {"true", "yes", "1"}) {
-        if (equals_ignoring_case(text, yes)) return Parsed{true, {}, {}};
+        if (iequals(text, yes)) return Parsed{true, {}, {}};
     }
     for (std::string_view no : {"false", "no", "0"}) {
-        if (equals_ignoring_case(text, no)) return Parsed{false, {}, {}};
+        if (iequals(text, no)) return Parsed{false, {}, {}};
     }
     return problem(fmt::format("{} is not a boolean; expected {}", quoted(text), expectation(key)));
 }
 
 Parsed parse_choice(const ConfigKey& key, std::string_view text) {
     for (std::string_view word : key.choices) {
-        if (equals_ignoring_case(text, word)) return Parsed{std::string(word), {}, {}};
+        if (iequals(text, word)) return Parsed{std::string(word), {}, {}};
     }
     for (const ChoiceAlias& alias : key.aliases) {
-        if (equals_ignoring_case(text, alias.word)) {
+        if (iequals(text, alias.word)) {
             return Parsed{std::string(alias.choice), {},
                           {fmt::format("{} is the old name of {}; {}", quoted(text), alias.choice, alias.advice)}};
         }

@@ -1,26 +1,22 @@
 // bounce_classify.cpp - is a message a bounce, a delay notice, an
 // auto-reply, a feedback report, or ordinary mail?
 //
-// Evidence comes from the MTA's layers only, as bounce_layers.cpp gathered
-// them into an MtaView: the bounce's own header (null envelope sender,
-// MAILER-DAEMON or postmaster as From, bounce subjects, Auto-Submitted), its
-// own report structure (multipart/report, its delivery-status part) and its
-// own first text up to where the returned copy starts (the phrases of
-// non-standard NDRs). classify() holds no GMime object: it cannot look into
-// the returned copy, which in backscatter is the forger's. The phrase lists
-// are the one place that knows MTAs by their wording; finding the returned
-// copy does not depend on them. This file does not judge seals.
+// Evidence comes from the MTA's layers only, as bounce_header.cpp and
+// bounce_layers.cpp gathered them into an MtaView: the bounce's own header
+// (null envelope sender, MAILER-DAEMON or postmaster as From, bounce
+// subjects, Auto-Submitted), its own report structure (multipart/report,
+// its delivery-status part) and its own first text up to where the returned
+// copy starts (the phrases of non-standard NDRs). Nothing here touches
+// GMime: classify() cannot look into the returned copy, which in
+// backscatter is the forger's. The phrase lists are the one place that
+// knows MTAs by their wording; finding the returned copy does not depend on
+// them. This file neither reads the message nor judges seals.
 #include <algorithm>
 #include <array>
-#include <cstring>
-#include <memory>
-
-#include <gmime/gmime.h>
 
 #include "bounce_internal.hpp"
-#include "bounceseal/error.hpp"
-#include "bounceseal/record.hpp"
-#include "bounceseal/seal.hpp"
+#include "bounceseal/encoding.hpp"
+#include "bounceseal/text.hpp"
 
 namespace bounceseal::bounce_detail {
 namespace {
@@ -93,50 +89,8 @@ bool any_in(std::string_view hay, const auto& needles) {
                        [&](const char* n) { return hay.find(n) != std::string_view::npos; });
 }
 
-// A field longer than a line may be is no header a classifier needs to read.
-constexpr std::size_t kFieldWindow = 998;
-
-std::string decode_header_text(const std::string& raw) {
-    std::unique_ptr<char, decltype(&g_free)> d(g_mime_utils_header_decode_text(nullptr, raw.c_str()), g_free);
-    return d ? std::string(d.get()) : raw;
-}
-
-std::string trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-        s.remove_suffix(1);
-    return std::string(s);
-}
-
-void add_field(HeaderFacts& f, std::string_view name, const std::string& value) {
-    if (iequals(name, "Return-Path")) {
-        f.return_paths.push_back(trim(value));
-    } else if (iequals(name, "From")) {
-        f.from = ascii_lower(decode_header_text(trim(value.substr(0, kFieldWindow))));
-    } else if (iequals(name, "Subject")) {
-        f.subject = ascii_lower(decode_header_text(trim(value.substr(0, kFieldWindow))));
-    } else if (iequals(name, "Auto-Submitted")) {
-        f.auto_submitted = ascii_lower(trim(value.substr(0, kFieldWindow)));
-    } else if (iequals(name, "X-Autoreply") || iequals(name, "X-Autorespond") || iequals(name, "X-Autoresponder")) {
-        f.autoreply_field = true;
-    } else if (iequals(name, "Precedence")) {
-        if (iequals(trim(value), "auto_reply")) f.autoreply_field = true;
-    } else if (iequals(name, "Content-Type")) {
-        GPtr<GMimeContentType> ct(g_mime_content_type_parse(nullptr, value.c_str()));
-        const char* rt = ct ? g_mime_content_type_get_parameter(ct.get(), "report-type") : nullptr;
-        if (rt != nullptr) f.report_type = ascii_lower(rt);
-    } else if (iequals(name, kHeaderName)) {
-        f.seal_field = true;  // proves nothing until it verifies (bounce_decide.cpp)
-    }
-}
-
-void read_envelope(HeaderFacts& f, std::string_view raw) {
-    if (!raw.starts_with("From ")) return;
-    std::string_view rest = raw.substr(5);
-    std::size_t end = rest.find_first_of(" \t\r\n");
-    f.envelope = std::string(rest.substr(0, end));
-}
+// Who sent it, by the header facts alone: a null sender, a mailer daemon,
+// a robot.
 
 bool is_null_address(std::string a) {
     a = ascii_lower(trim(a));
@@ -195,32 +149,6 @@ bool null_sender(const HeaderFacts& f) {
     return std::any_of(f.return_paths.begin(), f.return_paths.end(), is_null_address);
 }
 
-HeaderFacts header_facts(GMimeMessage* root, std::string_view raw) {
-    HeaderFacts f;
-    read_envelope(f, raw);
-    GMimeHeaderList* list = g_mime_object_get_header_list(GMIME_OBJECT(root));
-    int n = list ? g_mime_header_list_get_count(list) : 0;
-    for (int i = 0; i < n; ++i) {
-        GMimeHeader* h = g_mime_header_list_get_header_at(list, i);
-        const char* v = g_mime_header_get_raw_value(h);
-        add_field(f, g_mime_header_get_name(h), v ? v : "");
-    }
-    // GMime keeps the message's own Content-Type with its top-level part.
-    if (GMimeObject* top = g_mime_message_get_mime_part(root))
-        if (auto ct = raw_header(top, "Content-Type")) add_field(f, "Content-Type", *ct);
-    return f;
-}
-
-HeaderFacts header_facts_of_text(std::string_view raw) {
-    constexpr std::size_t kHeaderWindow = 256 * 1024;  // a header block is far smaller
-    HeaderFacts h;
-    read_envelope(h, raw);
-    mime_init();
-    SplitMessage m = split_message(raw.substr(0, std::min(raw.size(), kHeaderWindow)));
-    for (const auto& f : m.headers) add_field(h, f.name, f.value);
-    return h;
-}
-
 Classification classify(const MtaView& v, bool sealed_mail) {
     const HeaderFacts& h = v.header;
     const bool null = null_sender(h);
@@ -271,29 +199,6 @@ Classification classify_header_only(std::string_view raw) {
     Classification c = classify(v, false);
     c.why += " (judged by the header alone)";
     return c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && ascii_lower(a) == ascii_lower(b);
-}
-
-bool ends_with_ci(std::string_view s, std::string_view suffix) {
-    return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
-}
-
-std::string mime_type_of(GMimeObject* obj) {
-    GMimeContentType* ct = g_mime_object_get_content_type(obj);
-    if (ct == nullptr) return "text/plain";
-    std::unique_ptr<char, decltype(&g_free)> t(g_mime_content_type_get_mime_type(ct), g_free);
-    return t ? ascii_lower(t.get()) : std::string("text/plain");
-}
-
-std::optional<std::string> raw_header(GMimeObject* obj, const char* name) {
-    GMimeHeaderList* list = g_mime_object_get_header_list(obj);
-    GMimeHeader* h = list ? g_mime_header_list_get_header(list, name) : nullptr;
-    const char* v = h ? g_mime_header_get_raw_value(h) : nullptr;
-    if (v == nullptr) return std::nullopt;
-    return std::string(v);
 }
 
 }  // namespace bounceseal::bounce_detail

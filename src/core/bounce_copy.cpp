@@ -19,6 +19,7 @@
 
 #include "bounce_internal.hpp"
 #include "bounceseal/error.hpp"
+#include "bounceseal/text.hpp"
 
 namespace bounceseal::bounce_detail {
 namespace {

@@ -3,7 +3,7 @@
 // own judgement:
 //   1. the bounded parse (bounce_guard.cpp);
 //   2. the MTA's layers: whether it may be a bounce and where its returned
-//      copy is (bounce_layers.cpp);
+//      copy is (bounce_header.cpp, bounce_layers.cpp);
 //   3. the one step that needs the keyring: a Bounce-Seal field in the
 //      message's own header makes it sealed mail of ours only if that seal
 //      passes judge();
@@ -21,6 +21,8 @@
 
 #include "bounce_internal.hpp"
 #include "bounceseal/error.hpp"
+#include "bounceseal/mime_header.hpp"
+#include "bounceseal/text.hpp"
 
 namespace bounceseal {
 namespace {
@@ -85,10 +87,8 @@ Classified classify_input(std::string_view raw, const BounceLimits& limits, cons
     GMimeHeaderList* list = root ? g_mime_object_get_header_list(GMIME_OBJECT(root)) : nullptr;
     if (list == nullptr || g_mime_header_list_get_count(list) == 0)
         throw Error(Errc::mime, "not a message: no header block");
-    std::string id = raw_header(GMIME_OBJECT(root), "Message-ID").value_or("");
-    std::size_t b = id.find_first_not_of(" \t\r\n");
-    std::size_t e = id.find_last_not_of(" \t\r\n");
-    c.report.message_id = b == std::string::npos ? "" : id.substr(b, e - b + 1);
+    const std::string id = raw_header(GMIME_OBJECT(root), "Message-ID").value_or("");
+    c.report.message_id = trim(id);
     c.layers = read_layers(root, raw, limits);
     const bool sealed = sealed_mail(root, c.layers.view.header, keyring, policy, limits, now, steps);
     Classification k = classify(c.layers.view, sealed);

@@ -28,6 +28,7 @@
 
 #include "bounce_internal.hpp"
 #include "bounceseal/error.hpp"
+#include "bounceseal/text.hpp"
 
 namespace bounceseal::bounce_detail {
 namespace {
@@ -163,9 +164,7 @@ private:
 void guard_parse(std::string_view text, const BounceLimits& limits) {
     mime_init();
     Scan scan(limits);
-    std::size_t pos = text.starts_with("From ") ? text.find('\n') : 0;  // an mbox "From " line
-    if (pos == std::string_view::npos) return;
-    if (pos != 0) ++pos;
+    std::size_t pos = mbox_from_line(text).size();  // an mbox "From " line is no header
     while (pos < text.size()) {
         const char* nl = static_cast<const char*>(std::memchr(text.data() + pos, '\n', text.size() - pos));
         const std::size_t end = nl == nullptr ? text.size() : static_cast<std::size_t>(nl - text.data());

@@ -17,13 +17,15 @@
 // never another copy. Folded lines that lost their leading white space are
 // rejoined to the field before them. The text is read line by line, without
 // a list of its lines. The result is text for parse_message(); nothing here
-// knows MIME.
+// knows MIME. bounce_layers.cpp asks where a copy starts, bounce_copy.cpp
+// cuts it out; this file calls neither.
 #include <algorithm>
 #include <array>
 
 #include "bounce_internal.hpp"
 #include "bounceseal/encoding.hpp"
 #include "bounceseal/error.hpp"
+#include "bounceseal/text.hpp"
 
 namespace bounceseal::bounce_detail {
 namespace {
@@ -213,7 +215,7 @@ bool seek_copy_start(Lines& lines, std::size_t& prefix_len) {
 // Nothing but white space, and an mbox "From " line, before `offset`.
 bool at_text_start(std::string_view text, std::size_t offset) {
     std::string_view before = text.substr(0, offset);
-    if (before.starts_with("From ")) before.remove_prefix(std::min(before.size(), before.find('\n') + 1));
+    before.remove_prefix(mbox_from_line(before).size());
     return std::all_of(before.begin(), before.end(), [](char c) { return is_wsp(c) || c == '\r' || c == '\n'; });
 }
 
@@ -263,7 +265,7 @@ std::optional<InlineCopy> inline_copy(std::string_view text) {
 
 std::optional<InlineCopy> anchored_copy(std::string_view text) {
     Lines lines(text);
-    if (!lines.done() && lines.peek().starts_with("From ")) lines.next();  // an mbox "From " line
+    if (!mbox_from_line(text).empty()) lines.next();
     while (!lines.done() && blank(lines.peek())) lines.next();
     if (lines.done()) return std::nullopt;
     InlineCopy copy;

@@ -1,9 +1,11 @@
 // bounce_internal.hpp - what the bounce_*.cpp files share and bounce.hpp
-// does not show. The decision runs in steps, each its own file, and the
-// data each step gets is all it can see:
+// does not show. The decision runs in stages, a file each, declared here in
+// the order the data flows through them; the data each stage gets is all it
+// can see:
 //
 //   bounce_guard.cpp     bounded parse: a cheap scan that keeps GMime's
 //                        work in proportion to the input, then GMime
+//   bounce_header.cpp    the facts of the bounce's own header block
 //   bounce_layers.cpp    the MTA's layers: walks the bounce's own structure,
 //                        stops at every returned message, and yields an
 //                        MtaView (for the classifier) and a CopySlot (where
@@ -11,9 +13,15 @@
 //   bounce_classify.cpp  the kind, from an MtaView alone: it holds no GMime
 //                        object, so it cannot look into the copy
 //   bounce_copy.cpp      the one returned copy, cut from its slot
+//   bounce_decide.cpp    the stages in order, the one step that needs the
+//                        keyring (a seal on the message's own header), and
+//                        the verdict
+//
+// Two scanners of text serve the layers (where does a copy start?) and the
+// copy (cut it out); they call no stage:
+//
 //   bounce_inline.cpp    the first header block of a text (inline copies)
 //   bounce_json.cpp      the header fields of an Amazon SES notification
-//   bounce_decide.cpp    the steps in order, and the verdict
 //
 // Not installed; nothing outside src/core includes it.
 #pragma once
@@ -26,6 +34,8 @@
 #include <vector>
 
 #include "bounceseal/bounce.hpp"
+#include "bounceseal/mime_header.hpp"
+#include "bounceseal/text.hpp"
 
 namespace bounceseal::bounce_detail {
 
@@ -46,7 +56,7 @@ void guard_parse(std::string_view text, const BounceLimits& limits);
 // message; throws Error(Errc::limit) as guard_parse() does.
 GPtr<GMimeMessage> parse_guarded(std::string_view text, const BounceLimits& limits);
 
-// ---- bounce_classify.cpp
+// ---- bounce_header.cpp
 
 // The facts of the bounce's own header block that classification uses.
 struct HeaderFacts {
@@ -62,7 +72,8 @@ struct HeaderFacts {
 
 HeaderFacts header_facts(GMimeMessage* root, std::string_view raw);
 HeaderFacts header_facts_of_text(std::string_view raw);  // from the header block as text
-bool null_sender(const HeaderFacts& f);
+
+// ---- bounce_layers.cpp
 
 // Where the returned copy is, by kind of carrier, strongest first: a whole
 // message part beats a part whose header is the original's, which beats a
@@ -81,21 +92,6 @@ struct MtaView {
     CopyShape copy = CopyShape::none;
 };
 
-struct Classification {
-    MessageKind kind = MessageKind::ordinary;
-    std::string why;
-};
-
-// `sealed_mail`: the message's own Bounce-Seal field passed judge() (one
-// explicit step of bounce_decide.cpp, the only one that needs the keyring).
-Classification classify(const MtaView& view, bool sealed_mail);
-
-// For input over the limits or that GMime cannot read: by the top-level
-// header block alone, so an oversized ordinary message still gets none.
-Classification classify_header_only(std::string_view raw);
-
-// ---- bounce_layers.cpp
-
 // Where the returned copy is. Holds GMime objects of the bounce's own
 // structure (the returned message part itself, or the text that holds an
 // inline copy); only bounce_copy.cpp reads them.
@@ -113,9 +109,29 @@ struct Layers {
     CopySlot slot;
 };
 
-// Walks the bounce's own MIME structure (never into a returned message)
-// within `limits`. Throws Error(Errc::limit).
+// The header facts of `root` (header_facts()), then a walk of the bounce's
+// own MIME structure (never into a returned message) within `limits`.
+// Throws Error(Errc::limit).
 Layers read_layers(GMimeMessage* root, std::string_view raw, const BounceLimits& limits);
+
+// ---- bounce_classify.cpp
+
+struct Classification {
+    MessageKind kind = MessageKind::ordinary;
+    std::string why;
+};
+
+// The envelope sender or a Return-Path is null ("<>", MAILER-DAEMON). Also
+// bounce_decide.cpp's reason to give a seal on top of the message no weight.
+bool null_sender(const HeaderFacts& f);
+
+// `sealed_mail`: the message's own Bounce-Seal field passed judge() (one
+// explicit step of bounce_decide.cpp, the only one that needs the keyring).
+Classification classify(const MtaView& view, bool sealed_mail);
+
+// For input over the limits or that GMime cannot read: by the top-level
+// header block alone, so an oversized ordinary message still gets none.
+Classification classify_header_only(std::string_view raw);
 
 // ---- bounce_copy.cpp
 
@@ -123,7 +139,11 @@ Layers read_layers(GMimeMessage* root, std::string_view raw, const BounceLimits&
 // readable as a message. Throws Error(Errc::limit).
 std::optional<ReturnedCopy> extract_copy(const CopySlot& slot, const BounceLimits& limits);
 
-// ---- bounce_inline.cpp
+// ---- bounce_inline.cpp (a scanner of text)
+
+// Field-name syntax of RFC 5322 (printable ASCII but the colon), with a
+// letter or digit first: what starts a header line in a text.
+std::optional<std::string_view> field_name(std::string_view line);
 
 // Where the copy quoted in a text starts: at its first header block (after
 // a quoting prefix of '>' and white space), a run of "Name: value" lines
@@ -152,25 +172,19 @@ std::optional<InlineCopy> inline_copy(std::string_view text);
 // cannot make a block below it the copy.
 std::optional<InlineCopy> anchored_copy(std::string_view text);
 
-// ---- bounce_json.cpp
+// ---- bounce_json.cpp (a scanner of text)
 
 // The original's header fields as an Amazon SES notification gives them
 // (JSON inside the text), rendered as a header block; nullopt if `text` is
 // not such a notification.
 std::optional<std::string> json_header_block(std::string_view text);
 
-// ---- shared helpers
+// ---- names kept for the sealing side
 
-// Field-name syntax of RFC 5322 (printable ASCII but the colon).
-std::optional<std::string_view> field_name(std::string_view line);
-
-bool iequals(std::string_view a, std::string_view b);
-bool ends_with_ci(std::string_view s, std::string_view suffix);
-
-// The lower-case MIME type of an entity ("text/plain" when it has none).
-std::string mime_type_of(GMimeObject* obj);
-
-// The raw value of the first `name` field of an entity's own header.
-std::optional<std::string> raw_header(GMimeObject* obj, const char* name);
+// seal_shape.cpp still calls text.hpp's iequals and mime_header.hpp's
+// mime_type_of by the names they had when they were defined here; these go
+// when that file includes those headers itself.
+using bounceseal::iequals;
+using bounceseal::mime_type_of;
 
 }  // namespace bounceseal::bounce_detail

@@ -1,16 +1,19 @@
-// bounce_layers.cpp - the MTA's layers of a bounce: its own header, its own
-// MIME structure with its report parts, its own text. Walks them in
-// document order and stops at every returned message, never entering one:
-// a message/rfc822 (global, news) part, a part whose own header is a
-// message's, a header, partial or attached message part are places where a
-// copy may be, and what is inside them is the forger's.
+// bounce_layers.cpp - the MTA's layers of a bounce: its own header (the
+// facts bounce_header.cpp reads), its own MIME structure with its report
+// parts, its own text. Walks them in document order and stops at every
+// returned message, never entering one: a message/rfc822 (global, news)
+// part, a part whose own header is a message's, a header, partial or
+// attached message part are places where a copy may be, and what is
+// inside them is the forger's.
 //
 // Yields an MtaView for the classifier (report parts, recipients'
 // actions, the first text up to where the copy starts) and the CopySlot
 // where the one returned copy is: the first place of the strongest kind
 // (CopyShape), an inline copy only when the structure returns none, the
-// header fields of an Amazon SES notification last. It does not parse the
-// copy (bounce_copy.cpp) and does not judge seals.
+// header fields of an Amazon SES notification last (the scanners of
+// bounce_inline.cpp and bounce_json.cpp find where a copy starts in a
+// text). It does not parse the copy (bounce_copy.cpp) and does not judge
+// seals.
 #include <algorithm>
 #include <cstring>
 
@@ -18,6 +21,8 @@
 
 #include "bounce_internal.hpp"
 #include "bounceseal/error.hpp"
+#include "bounceseal/mime_header.hpp"
+#include "bounceseal/text.hpp"
 
 namespace bounceseal::bounce_detail {
 namespace {
@@ -172,7 +177,7 @@ private:
     // like one.
     static bool looks_like_message(GMimeObject* obj) {
         auto head = decoded_content(obj, 1024);
-        return head && (field_name(*head) || head->starts_with("From "));
+        return head && (field_name(*head) || !mbox_from_line(*head).empty());
     }
 
     void read_actions(GMimeObject* part) {

@@ -23,6 +23,7 @@
 
 #include "bounceseal/error.hpp"
 #include "bounceseal/mime.hpp"
+#include "bounceseal/mime_header.hpp"
 
 namespace bounceseal {
 namespace {
@@ -246,13 +247,6 @@ Bytes LeafCanonicalizer::finish() {
 }
 
 namespace {
-
-std::string mime_type_of(GMimeObject* obj) {
-    GMimeContentType* ct = g_mime_object_get_content_type(obj);
-    if (ct == nullptr) return "text/plain";
-    std::unique_ptr<char, decltype(&g_free)> t(g_mime_content_type_get_mime_type(ct), g_free);
-    return t ? ascii_lower(t.get()) : std::string("text/plain");
-}
 
 struct Walker {
     const WalkLimits& limits;

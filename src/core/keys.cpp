@@ -22,6 +22,7 @@
 #include <openssl/pem.h>
 
 #include "bounceseal/error.hpp"
+#include "bounceseal/text.hpp"
 
 namespace bounceseal {
 namespace {
@@ -118,10 +119,7 @@ EVP_PKEY* plain_ed25519_pem(std::string_view pem) {
     constexpr unsigned char kSpkiPrefix[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
                                              0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
     constexpr std::string_view kSpace = " \t\r\n";
-    const auto first = pem.find_first_not_of(kSpace);
-    const auto last = pem.find_last_not_of(kSpace);
-    if (first == std::string_view::npos) return nullptr;
-    pem = pem.substr(first, last - first + 1);
+    pem = trim(pem);
     if (!pem.starts_with(kBegin) || !pem.ends_with(kEnd)) return nullptr;
     pem = pem.substr(kBegin.size(), pem.size() - kBegin.size() - kEnd.size());
     std::string b64;

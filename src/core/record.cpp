@@ -10,18 +10,12 @@
 
 #include "bounceseal/error.hpp"
 #include "bounceseal/keys.hpp"
+#include "bounceseal/text.hpp"
 
 namespace bounceseal {
 namespace {
 
 Error malformed(const std::string& what) { return Error(Errc::malformed, what); }
-
-std::string_view trim(std::string_view s) {
-    auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-    while (!s.empty() && ws(s.front())) s.remove_prefix(1);
-    while (!s.empty() && ws(s.back())) s.remove_suffix(1);
-    return s;
-}
 
 std::string strip_fws(std::string_view s) {
     std::string out;

@@ -11,13 +11,11 @@
 #include "bounceseal/body_in_chief.hpp"
 #include "bounceseal/error.hpp"
 #include "bounceseal/mime.hpp"
+#include "bounceseal/mime_header.hpp"
+#include "bounceseal/text.hpp"
 
 namespace bounceseal {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && ascii_lower(a) == ascii_lower(b);
-}
 
 int reason_rank(Reason r) {
     // Higher is more specific: it says more about what went wrong.
@@ -156,15 +154,6 @@ Judgement judge_header(const HeaderSeal& h, const FoundSeals& seals, const Keyri
         return make(Verdict::fail, Reason::headers_only, &r, steps);
     }
     return make(Verdict::pass_headers_only, Reason::ok, &r, steps);
-}
-
-std::optional<std::string> raw_header(GMimeObject* obj, const char* name) {
-    GMimeHeaderList* list = g_mime_object_get_header_list(obj);
-    if (list == nullptr) return std::nullopt;
-    GMimeHeader* h = g_mime_header_list_get_header(list, name);
-    if (h == nullptr) return std::nullopt;
-    const char* v = g_mime_header_get_raw_value(h);
-    return v ? std::optional<std::string>(v) : std::nullopt;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "bounceseal/error.hpp"
+#include "bounceseal/text.hpp"
 
 namespace bounceseal::verifier {
 namespace {
@@ -58,11 +59,7 @@ void write_output(std::string_view data) {
     }
 }
 
-std::size_t header_insert_offset(std::string_view message) {
-    if (!message.starts_with("From ")) return 0;
-    std::size_t nl = message.find('\n');
-    return nl == std::string_view::npos ? message.size() : nl + 1;
-}
+std::size_t header_insert_offset(std::string_view message) { return mbox_from_line(message).size(); }
 
 std::string_view line_end_of(std::string_view message) {
     std::size_t nl = message.find('\n');
