@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "bounceseal/encoding.hpp"
+#include "bounceseal/key_id.hpp"
 
 namespace bounceseal {
 
@@ -39,8 +40,6 @@ inline constexpr std::string_view kSignatureIntro =
     "Bounce seal signature over the record beside it. Safe to ignore.";
 
 // Limits on what a parser accepts, so hostile input stays cheap.
-inline constexpr std::size_t kMaxDomainLen = 253;
-inline constexpr std::size_t kMaxSelectorLen = 63;
 inline constexpr std::size_t kMaxSealTextLen = 4096;
 
 struct Record {
