@@ -78,7 +78,10 @@ TEST_F(Startup, CheckListsEveryProblem) {
 TEST_F(Startup, CheckReportsAMissingKey) {
     const CommandResult r = milter({"-n", "-c", config("nokey", {{"KeyFile", "/nonexistent/key.private"}}).string()});
     EXPECT_EQ(r.status, 1);
-    EXPECT_NE(r.output.find("/nonexistent/key.private"), std::string::npos) << r.output;
+    // Named once, by the setting that names the file.
+    const std::string line = "KeyFile: /nonexistent/key.private: No such file or directory\n";
+    EXPECT_NE(r.output.find(line), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("KeyFile:"), r.output.rfind("KeyFile:")) << r.output;
 }
 
 // A Domain the seal cannot carry is the configuration's problem, found on
