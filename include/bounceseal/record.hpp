@@ -95,12 +95,13 @@ struct SignaturePart {
 SignaturePart parse_signature_part_text(std::string_view text);
 
 // Binding hashes (FORMAT.md "Bindings"): SHA-256 over a label, the nonce and
-// the normalised value, cut to kBindingBytes.
+// the normalised value, cut to kBindingBytes. The envelope sender is
+// normalised by normalize_address() (address.hpp), the one reading of an
+// address that the milter's policy uses too.
 Bytes sender_binding(const Bytes& nonce, std::string_view envelope_sender);
 Bytes msgid_binding(const Bytes& nonce, std::string_view message_id);
 
-// Normalisations used by the bindings (exposed for tests and inspect).
-std::string normalize_address(std::string_view address);
+// The Message-ID normalisation of the binding (exposed for tests).
 std::string normalize_message_id(std::string_view message_id);
 
 }  // namespace bounceseal

@@ -18,6 +18,7 @@
 #include <gmime/gmime.h>
 
 #include "bounce_internal.hpp"
+#include "bounceseal/address.hpp"
 #include "bounceseal/error.hpp"
 #include "bounceseal/record.hpp"
 #include "bounceseal/seal.hpp"
@@ -138,12 +139,13 @@ void read_envelope(HeaderFacts& f, std::string_view raw) {
     f.envelope = std::string(rest.substr(0, end));
 }
 
-bool is_null_address(std::string a) {
-    a = ascii_lower(trim(a));
-    if (a.size() >= 2 && a.front() == '<' && a.back() == '>') a = trim(a.substr(1, a.size() - 2));
-    if (a.empty() || a == "null") return true;
-    std::string local = a.substr(0, a.find('@'));
-    return local == "mailer-daemon" || local == "mailer_daemon";
+// The null sender, or a name MTAs write in its place in a From_ line or a
+// Return-Path: "MAILER-DAEMON" (with or without a domain), "null".
+bool names_null_sender(const std::string& envelope) {
+    if (is_null_address(envelope)) return true;
+    const std::string a = normalize_address(envelope);
+    const std::string local = a.substr(0, a.find('@'));
+    return a == "null" || local == "mailer-daemon" || local == "mailer_daemon";
 }
 
 
@@ -191,8 +193,8 @@ Classification dsn_kind(const MtaView& v) {
 }  // namespace
 
 bool null_sender(const HeaderFacts& f) {
-    if (f.envelope && is_null_address(*f.envelope)) return true;
-    return std::any_of(f.return_paths.begin(), f.return_paths.end(), is_null_address);
+    if (f.envelope && names_null_sender(*f.envelope)) return true;
+    return std::any_of(f.return_paths.begin(), f.return_paths.end(), names_null_sender);
 }
 
 HeaderFacts header_facts(GMimeMessage* root, std::string_view raw) {
