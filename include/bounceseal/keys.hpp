@@ -8,6 +8,7 @@
 // domain the key vouches for. A file without it (the layout before the
 // Domain line) still vouches for any domain, and says so in every use.
 // Key material is never printed: only selectors, file names and fingerprints.
+// Which domains and selectors are valid is key_id.hpp's rule.
 #pragma once
 
 #include <filesystem>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "bounceseal/encoding.hpp"
+#include "bounceseal/key_id.hpp"  // the syntax of domains and selectors
 
 struct evp_pkey_st;  // OpenSSL's EVP_PKEY
 
@@ -142,11 +144,5 @@ private:
     mutable bool checked_ = false;
     void note(std::string text) const;
 };
-
-// True if `s` is a usable selector: 1-63 of [A-Za-z0-9._-], not starting
-// with a dot (it becomes a file name).
-bool valid_selector(std::string_view s);
-// True if `d` is a usable signer domain: 1-253 of [A-Za-z0-9.-].
-bool valid_domain(std::string_view d);
 
 }  // namespace bounceseal

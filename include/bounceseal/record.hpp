@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "bounceseal/encoding.hpp"
+#include "bounceseal/key_id.hpp"
 
 namespace bounceseal {
 
@@ -39,8 +40,6 @@ inline constexpr std::string_view kSignatureIntro =
     "Bounce seal signature over the record beside it. Safe to ignore.";
 
 // Limits on what a parser accepts, so hostile input stays cheap.
-inline constexpr std::size_t kMaxDomainLen = 253;
-inline constexpr std::size_t kMaxSelectorLen = 63;
 inline constexpr std::size_t kMaxSealTextLen = 4096;
 
 struct Record {
@@ -96,12 +95,13 @@ struct SignaturePart {
 SignaturePart parse_signature_part_text(std::string_view text);
 
 // Binding hashes (FORMAT.md "Bindings"): SHA-256 over a label, the nonce and
-// the normalised value, cut to kBindingBytes.
+// the normalised value, cut to kBindingBytes. The envelope sender is
+// normalised by normalize_address() (address.hpp), the one reading of an
+// address that the milter's policy uses too.
 Bytes sender_binding(const Bytes& nonce, std::string_view envelope_sender);
 Bytes msgid_binding(const Bytes& nonce, std::string_view message_id);
 
-// Normalisations used by the bindings (exposed for tests and inspect).
-std::string normalize_address(std::string_view address);
+// The Message-ID normalisation of the binding (exposed for tests).
 std::string normalize_message_id(std::string_view message_id);
 
 }  // namespace bounceseal

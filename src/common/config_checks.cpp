@@ -14,26 +14,16 @@
 #include <gio/gio.h>
 
 #include "bounceseal/common/log.hpp"
+#include "bounceseal/key_id.hpp"
 #include "config_internal.hpp"
 
 namespace bounceseal::config_detail {
 namespace {
 
-bool is_alnum(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-bool all_of_set(std::string_view s, std::string_view extra) {
-    for (char c : s) {
-        if (!is_alnum(c) && extra.find(c) == std::string_view::npos) return false;
-    }
-    return true;
-}
-
 // The portable user and group name form (letters, digits, . _ -), which
 // also admits numeric ids; the length is the usual 32 of Linux utmp.
 bool is_account_name(std::string_view s) {
-    return !s.empty() && s.size() <= 32 && s.front() != '-' && all_of_set(s, "._-");
+    return !s.empty() && s.size() <= 32 && s.front() != '-' && ascii_name_chars(s, "._-");
 }
 
 // sun_path holds 108 bytes including the terminating NUL.
@@ -95,24 +85,16 @@ std::string check_user_id(std::string_view item) {
                        quoted(item));
 }
 
-// Same rule as the core library's valid_domain(): the seal format admits
-// exactly these characters.
+// The seal format's rule (key_id.hpp), so that a value accepted here is
+// one the milter can seal with.
 std::string check_domain(std::string_view item) {
-    if (!item.empty() && item.size() <= 253 && all_of_set(item, ".-")) return {};
-    return fmt::format("{} is not a domain name; expected 1 to 253 letters, digits, dots and "
-                       "hyphens",
-                       quoted(item));
+    if (valid_domain(item)) return {};
+    return fmt::format("{} is not a domain name; expected {}", quoted(item), kDomainSyntax);
 }
 
-// Same rule as the core library's valid_selector(): a selector becomes a
-// file name in the keyring, hence no leading dot.
 std::string check_selector(std::string_view item) {
-    if (!item.empty() && item.size() <= 63 && item.front() != '.' && all_of_set(item, "._-")) {
-        return {};
-    }
-    return fmt::format("{} is not a selector; expected 1 to 63 letters, digits, dots, "
-                       "underscores and hyphens, not starting with a dot",
-                       quoted(item));
+    if (valid_selector(item)) return {};
+    return fmt::format("{} is not a selector; expected {}", quoted(item), kSelectorSyntax);
 }
 
 // GLib's parser is the one the milter will match client addresses with, so

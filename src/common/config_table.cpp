@@ -149,7 +149,8 @@ std::vector<KeyRule> make_table() {
             .name = "Domain", .type = ValueType::string, .default_text = "", .required = true,
             .description = "Signer domain stated in every seal the milter adds; mail that "
                 "already carries a seal of this domain is not sealed again. 1 to 253 letters, "
-                "digits, dots and hyphens. Required; the -d option overrides it.",
+                "digits, dots and hyphens, not starting with a dot or a hyphen. Required; the "
+                "-d option overrides it.",
         }, check_domain),
         rule<&M::selector>({
             .name = "Selector", .type = ValueType::string, .default_text = "", .required = true,

@@ -15,6 +15,7 @@
 #include <array>
 
 #include "bounce_internal.hpp"
+#include "bounceseal/address.hpp"
 #include "bounceseal/encoding.hpp"
 #include "bounceseal/text.hpp"
 
@@ -92,12 +93,13 @@ bool any_in(std::string_view hay, const auto& needles) {
 // Who sent it, by the header facts alone: a null sender, a mailer daemon,
 // a robot.
 
-bool is_null_address(std::string a) {
-    a = ascii_lower(trim(a));
-    if (a.size() >= 2 && a.front() == '<' && a.back() == '>') a = trim(a.substr(1, a.size() - 2));
-    if (a.empty() || a == "null") return true;
-    std::string local = a.substr(0, a.find('@'));
-    return local == "mailer-daemon" || local == "mailer_daemon";
+// The null sender, or a name MTAs write in its place in a From_ line or a
+// Return-Path: "MAILER-DAEMON" (with or without a domain), "null".
+bool names_null_sender(const std::string& envelope) {
+    if (is_null_address(envelope)) return true;
+    const std::string a = normalize_address(envelope);
+    const std::string local = a.substr(0, a.find('@'));
+    return a == "null" || local == "mailer-daemon" || local == "mailer_daemon";
 }
 
 
@@ -145,8 +147,8 @@ Classification dsn_kind(const MtaView& v) {
 }  // namespace
 
 bool null_sender(const HeaderFacts& f) {
-    if (f.envelope && is_null_address(*f.envelope)) return true;
-    return std::any_of(f.return_paths.begin(), f.return_paths.end(), is_null_address);
+    if (f.envelope && names_null_sender(*f.envelope)) return true;
+    return std::any_of(f.return_paths.begin(), f.return_paths.end(), names_null_sender);
 }
 
 Classification classify(const MtaView& v, bool sealed_mail) {

@@ -465,21 +465,4 @@ std::vector<Keyring::Entry> Keyring::list(std::vector<Problem>& problems) const 
     return out;
 }
 
-bool valid_selector(std::string_view s) {
-    if (s.empty() || s.size() > 63 || s.front() == '.') return false;
-    for (char c : s)
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-              c == '_' || c == '-'))
-            return false;
-    return true;
-}
-
-bool valid_domain(std::string_view d) {
-    if (d.empty() || d.size() > 253 || d.front() == '.' || d.front() == '-') return false;
-    for (char c : d)
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
-            return false;
-    return true;
-}
-
 }  // namespace bounceseal

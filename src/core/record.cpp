@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "bounceseal/address.hpp"
 #include "bounceseal/error.hpp"
 #include "bounceseal/keys.hpp"
 #include "bounceseal/text.hpp"
@@ -262,12 +263,6 @@ SignaturePart parse_signature_part_text(std::string_view text) {
     sp.selector = sv;
     sp.signature = decode_exact(bv, kSignatureBytes, "b=");
     return sp;
-}
-
-std::string normalize_address(std::string_view address) {
-    std::string_view a = trim(address);
-    if (a.size() >= 2 && a.front() == '<' && a.back() == '>') a = trim(a.substr(1, a.size() - 2));
-    return ascii_lower(a);
 }
 
 std::string normalize_message_id(std::string_view message_id) {

@@ -13,6 +13,7 @@
 
 #include <gio/gio.h>
 
+#include "bounceseal/address.hpp"
 #include "bounceseal/common/log.hpp"
 #include "bounceseal/encoding.hpp"
 #include "bounceseal/error.hpp"
@@ -21,12 +22,6 @@ namespace bounceseal::milter {
 namespace {
 
 constexpr const char* kLoopback = "127.0.0.1";
-
-std::string lower_domain(std::string_view d) {
-    std::string out = ascii_lower(d);
-    while (!out.empty() && out.back() == '.') out.pop_back();
-    return out;
-}
 
 bool listed(const std::vector<std::string>& list, std::string_view value) {
     return std::find(list.begin(), list.end(), value) != list.end();
@@ -121,11 +116,12 @@ const char* verdict_name(PolicyVerdict v) noexcept {
 
 Policy::Policy(const MilterSettings& settings)
     : internal_(NetworkList::parse(settings.internal_hosts)), seal_authenticated_(settings.seal_authenticated) {
-    for (const auto& d : settings.sender_domains) sender_domains_.push_back(lower_domain(d));
+    for (const auto& d : settings.sender_domains) sender_domains_.push_back(comparable_domain(d));
     daemon_names_ = settings.daemon_names;
 }
 
 PolicyDecision Policy::decide(const Envelope& e) const {
+    // The address the seal's sender binding is made for (address.hpp).
     const std::string sender = bare_address(e.sender);
     if (sender.empty()) return {PolicyVerdict::skip_null_sender, "null sender"};
 
@@ -151,27 +147,6 @@ PolicyDecision Policy::decide(const Envelope& e) const {
                         " not in SenderDomains"};
     }
     return d;
-}
-
-std::string bare_address(std::string_view sender) {
-    std::size_t b = 0, e = sender.size();
-    while (b < e && (sender[b] == ' ' || sender[b] == '\t')) ++b;
-    while (e > b && (sender[e - 1] == ' ' || sender[e - 1] == '\t')) --e;
-    sender = sender.substr(b, e - b);
-    if (sender.size() >= 2 && sender.front() == '<' && sender.back() == '>')
-        sender = sender.substr(1, sender.size() - 2);
-    // A source route "<@relay:user@host>" names the mailbox after the colon.
-    if (!sender.empty() && sender.front() == '@') {
-        std::size_t colon = sender.find(':');
-        sender = colon == std::string_view::npos ? std::string_view{} : sender.substr(colon + 1);
-    }
-    return std::string(sender);
-}
-
-std::string address_domain(std::string_view address) {
-    std::size_t at = address.rfind('@');
-    if (at == std::string_view::npos) return {};
-    return lower_domain(address.substr(at + 1));
 }
 
 }  // namespace bounceseal::milter

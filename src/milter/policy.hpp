@@ -102,10 +102,4 @@ private:
     std::vector<std::string> daemon_names_;
 };
 
-// The envelope sender without angle brackets; empty for the null sender.
-std::string bare_address(std::string_view sender);
-// The domain of an address, lower case, without a trailing dot; empty if
-// the address has no '@'.
-std::string address_domain(std::string_view address);
-
 }  // namespace bounceseal::milter

@@ -204,7 +204,12 @@ PrivateKey load_signing_key(const MilterSettings& settings) {
     if (!valid_domain(settings.domain)) throw Error(Errc::config, "Domain: not a valid signer domain");
     if (!valid_selector(settings.selector)) throw Error(Errc::config, "Selector: not a valid selector");
     if (settings.key_file.empty()) throw Error(Errc::config, "KeyFile: not set");
-    return PrivateKey::load_pem_file(settings.key_file, settings.require_safe_keys);
+    try {
+        return PrivateKey::load_pem_file(settings.key_file, settings.require_safe_keys);
+    } catch (const Error& e) {
+        // The message names the file; this says which setting named it.
+        throw Error(e.code(), std::string("KeyFile: ") + e.what());
+    }
 }
 
 SignerProcess start_signer(const LoadOptions& options, const MilterSettings& settings,

@@ -50,7 +50,8 @@ SignerProcess start_signer(const LoadOptions& options, const MilterSettings& set
 
 // The private key named by KeyFile (refused when RequireSafeKeys is on and
 // group or other may access it), after checking Domain and Selector: the
-// only place the milter reads a private key. Throws Error.
+// only place the milter reads a private key. Throws Error whose message
+// starts with the name of the setting at fault ("KeyFile: /etc/...: ...").
 PrivateKey load_signing_key(const MilterSettings& settings);
 
 }  // namespace bounceseal::milter

@@ -236,12 +236,13 @@ int check_configuration(const LoadOptions& lo, bool verbose) {
             }
         }
         // The key as the daemon would read it: by a signer process, as the
-        // key's owner, without capabilities.
+        // key's owner, without capabilities. Its message names the setting
+        // at fault (load_signing_key()) or says what else failed.
         try {
             Signer signer(lo, m);
             signer.client().hello(kSignerStart);
         } catch (const std::exception& e) {
-            problems.push_back(std::string("KeyFile: ") + e.what());
+            problems.push_back(e.what());
         }
         if (!worker || worker->uid != 0) {
             if (const auto warning = key_exposure_warning(m.key_file, worker)) warnings.push_back(*warning);

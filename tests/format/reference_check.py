@@ -177,10 +177,15 @@ def binding(label, nonce, value):
 
 
 def normalize_address(a):
-    a = a.strip()
-    if a.startswith("<") and a.endswith(">"):
-        a = a[1:-1].strip()
-    return a.lower().encode()
+    """FORMAT.md 3: white space, one pair of <>, white space, a source route;
+    A-Z to a-z (bytes.lower() maps US-ASCII only)."""
+    space = " \t\r\n"
+    a = a.strip(space)
+    if len(a) >= 2 and a.startswith("<") and a.endswith(">"):
+        a = a[1:-1].strip(space)
+    if a.startswith("@") and ":" in a:
+        a = a.split(":", 1)[1]
+    return a.encode("utf-8", "surrogateescape").lower()
 
 
 def normalize_msgid(m):

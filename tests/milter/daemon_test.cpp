@@ -307,6 +307,18 @@ TEST(MilterDaemon, DaemonNamesAndSenderDomains) {
     expect_untouched(send(d.socket_spec(), authed));  // SealAuthenticated false
 }
 
+// RFC 5321 4.1.2: a source route is accepted and ignored. SenderDomains
+// judges the mailbox after the route, and the seal is made for that
+// mailbox: a bounce to bob@example.test verifies.
+TEST(MilterDaemon, SourceRoutedSenderIsSealedForItsMailbox) {
+    auto& d = fleet().get("policy");
+    const auto m = make_message(kPlain, {.sender = "<@relay.test:Bob@Example.TEST>", .daemon_name = "MSA"});
+    const MilterResult r = send(d.socket_spec(), m);
+    ASSERT_FALSE(r.find(SMFIR_ADDHEADER, "Bounce-Seal").empty()) << d.log();
+    const Judgement j = judge_result(m, r, fleet().keyring(), "bob@example.test");
+    EXPECT_EQ(j.verdict, Verdict::pass) << reason_name(j.reason);
+}
+
 TEST(MilterDaemon, HeaderOnlyMode) {
     const auto m = make_message(data("shapes/mixed-attachments.eml"));
     const MilterResult r = send_to("header", m);

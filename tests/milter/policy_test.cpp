@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 
 #include "bounceseal/error.hpp"
+#include "bounceseal/record.hpp"
 #include "message_context.hpp"
 #include "policy.hpp"
 
@@ -149,14 +150,25 @@ TEST(Policy, LoggedValuesAreSanitised) {
     EXPECT_EQ(d.detail.find('\r'), std::string::npos);
 }
 
-TEST(Addresses, BareAddressAndDomain) {
-    EXPECT_EQ(bare_address("<alice@example.test>"), "alice@example.test");
-    EXPECT_EQ(bare_address("alice@example.test"), "alice@example.test");
-    EXPECT_EQ(bare_address("<>"), "");
-    EXPECT_EQ(bare_address("<@relay.test:bob@example.test>"), "bob@example.test");
-    EXPECT_EQ(address_domain("bob@Example.Test."), "example.test");
-    EXPECT_EQ(address_domain("\"a@b\"@example.test"), "example.test");
-    EXPECT_EQ(address_domain("postmaster"), "");
+// The policy and the seal's sender binding read one envelope sender the
+// same way (address.hpp): whatever the policy seals for the mailbox
+// bob@example.test is a seal a bounce to that mailbox matches.
+TEST(Policy, JudgesTheMailboxTheSealIsMadeFor) {
+    MilterSettings s = settings();
+    s.sender_domains = {"example.test"};
+    const Policy p(s);
+    const Bytes nonce(16, 3);
+    for (const char* sender : {"<bob@example.test>", "<@relay.test:Bob@Example.TEST>",
+                               "<@a.test,@b.test:bob@example.test>", " < bob@example.test > "}) {
+        EXPECT_TRUE(p.decide(envelope("127.0.0.1", sender)).seal()) << sender;
+        EXPECT_EQ(sender_binding(nonce, sender), sender_binding(nonce, "bob@example.test")) << sender;
+    }
+    // A route through a listed domain to another domain's mailbox is judged
+    // by the mailbox.
+    const PolicyDecision routed = p.decide(envelope("127.0.0.1", "<@example.test:carol@other.test>"));
+    EXPECT_EQ(routed.verdict, PolicyVerdict::skip_sender_domain);
+    EXPECT_EQ(routed.detail, "sender domain other.test not in SenderDomains");
+    EXPECT_EQ(p.decide(envelope("127.0.0.1", " <> ")).verdict, PolicyVerdict::skip_null_sender);
 }
 
 // --- the body buffer ----------------------------------------------------------

@@ -148,6 +148,10 @@ TEST_F(SignerProcessTest, GreetsWithWhyItCannotLoadTheKey) {
     const SignerMessage hello = receive();
     EXPECT_EQ(hello.code, code::failed);
     EXPECT_NE(hello.payload.find("lets group or other access the private key"), std::string::npos) << hello.payload;
+    // Said where it happens: the setting, then the file (-n and the log
+    // print it as it is).
+    const std::string named = "KeyFile: " + (dir.path() / "sel1.private").string() + ": ";
+    EXPECT_EQ(hello.payload.rfind(named, 0), 0u) << hello.payload;
 }
 
 TEST_F(SignerProcessTest, SignsOnlyCanonicalRecordsOfItsOwnDomainAndSelectorDatedNow) {

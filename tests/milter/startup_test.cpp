@@ -78,7 +78,31 @@ TEST_F(Startup, CheckListsEveryProblem) {
 TEST_F(Startup, CheckReportsAMissingKey) {
     const CommandResult r = milter({"-n", "-c", config("nokey", {{"KeyFile", "/nonexistent/key.private"}}).string()});
     EXPECT_EQ(r.status, 1);
-    EXPECT_NE(r.output.find("/nonexistent/key.private"), std::string::npos) << r.output;
+    // Named once, by the setting that names the file.
+    const std::string line = "KeyFile: /nonexistent/key.private: No such file or directory\n";
+    EXPECT_NE(r.output.find(line), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("KeyFile:"), r.output.rfind("KeyFile:")) << r.output;
+}
+
+// A Domain the seal cannot carry is the configuration's problem, found on
+// its line as Domain's (not later by the signer, and not as KeyFile's),
+// from the file or from -d.
+TEST_F(Startup, CheckRefusesADomainTheSealCannotCarry) {
+    for (const std::string domain : {".example.test", "-example.test"}) {
+        const fs::path file = config("dot", {{"Domain", domain}});
+        const CommandResult r = milter({"-n", "-c", file.string()});
+        EXPECT_EQ(r.status, 1);
+        EXPECT_EQ(r.output.find("KeyFile"), std::string::npos) << r.output;
+        EXPECT_NE(r.output.find(": Domain: \"" + domain + "\" is not a domain name; expected 1 to 253 letters, "
+                                "digits, dots and hyphens, not starting with a dot or a hyphen"),
+                  std::string::npos)
+            << r.output;
+        const CommandResult cli = milter({"-n", "-c", config("good").string(), "-d", domain});
+        EXPECT_EQ(cli.status, 1);
+        EXPECT_EQ(cli.output.find("KeyFile"), std::string::npos) << cli.output;
+        EXPECT_NE(cli.output.find("Domain: \"" + domain + "\" is not a domain name"), std::string::npos)
+            << cli.output;
+    }
 }
 
 TEST_F(Startup, CheckNeedsNoFileWithKeySelectorAndDomain) {

@@ -18,6 +18,7 @@
 
 #include "bounceseal/common/config.hpp"
 #include "bounceseal/common/log.hpp"
+#include "bounceseal/key_id.hpp"
 
 namespace bounceseal {
 namespace {
@@ -260,6 +261,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"milter", "Socket", "", "not a milter socket"},
         BadValue{"milter", "Domain", "exa mple.org", "not a domain name"},
         BadValue{"milter", "Domain", "ex_ample.org", "not a domain name"},
+        BadValue{"milter", "Domain", ".example.org", "not starting with a dot or a hyphen"},
+        BadValue{"milter", "Domain", "-example.org", "not starting with a dot or a hyphen"},
         BadValue{"milter", "Selector", ".hidden", "not a selector"},
         BadValue{"milter", "Selector", "s/1", "not a selector"},
         BadValue{"milter", "UserID", "-root", "not a user or user:group"},
@@ -286,6 +289,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"milter", "InternalHosts", "10.0.0.0/8, 10.0.0.1/8", "not an address or CIDR"},
         BadValue{"milter", "InternalHosts", "intranet", "not an address or CIDR"},
         BadValue{"milter", "SenderDomains", "example.org, exa!mple.net", "not a domain name"},
+        BadValue{"milter", "SenderDomains", "example.org, .example.net", "not a domain name"},
         BadValue{"milter", "SealMode", "body", "is not allowed"},
         BadValue{"milter", "OnError", "reject", "one of accept, tempfail"},
         BadValue{"verify", "SyslogFacility", "kern", "is not allowed"},
@@ -295,6 +299,24 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"milter", "Domain", "example.org\\nX", "control character"},
         BadValue{"milter", "Domain", "\\q", "cannot be interpreted"},
         BadValue{"milter", "Domain", "caf\xe9", "not UTF-8"}));
+
+// Domain, Selector and SenderDomains take exactly the names a seal can
+// carry (key_id.hpp): a Domain that loads is one the milter can seal with,
+// so -n finds a bad one where the file says it, not in the signer.
+TEST(ConfigKeyIds, AcceptExactlyWhatTheSealFormatDoes) {
+    const std::string longest(kMaxDomainLen, 'a');
+    for (const std::string& d : {std::string("example.org"), std::string(".example.org"), std::string("-example.org"),
+                                 std::string("example-.org"), std::string("example.org."), std::string("1.example"),
+                                 std::string("ex_ample.org"), longest, longest + "a"}) {
+        EXPECT_EQ(problems_of("[milter]\nDomain = " + d + "\n").empty(), valid_domain(d)) << d;
+        EXPECT_EQ(problems_of("[milter]\nSenderDomains = " + d + "\n").empty(), valid_domain(d)) << d;
+    }
+    const std::string longest_selector(kMaxSelectorLen, 's');
+    for (const std::string& s : {std::string("mx1-2026a"), std::string(".hidden"), std::string("-dash"),
+                                 std::string("s_1.x"), std::string("s/1"), longest_selector, longest_selector + "s"}) {
+        EXPECT_EQ(problems_of("[milter]\nSelector = " + s + "\n").empty(), valid_selector(s)) << s;
+    }
+}
 
 TEST(ConfigProblems, UnknownKeysAndSectionsAreAllReportedOnTheirLines) {
     const std::vector<std::string> problems = problems_of(

@@ -1,5 +1,6 @@
 // keys_record_test.cpp - key files (permissions, formats, keyring loading),
-// key rotation and the cohort, freshness, and the record parsers' strictness.
+// key rotation and the cohort, freshness, the syntax of key ids, and the
+// record parsers' strictness.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -225,6 +226,24 @@ TEST(Record, RecordTextParserIsStrict) {
     std::string swapped = replace_once(t, "d=example.test\ns=sel1", "s=sel1\nd=example.test");
     EXPECT_THROW(parse_record_text(swapped), Error);
     EXPECT_NO_THROW(parse_record_text(replace_once(t, "\nv=1\n", "\r\nv=1  \r\n")));
+}
+
+// One rule (key_id.hpp) for the record parsers, the keyring, keygen and the
+// configuration: FORMAT.md 2.1's d= and s=.
+TEST(KeyId, Domains) {
+    for (const char* good : {"example.test", "EXAMPLE.test", "a", "1.example", "example.test.", "ex-ample.test"})
+        EXPECT_TRUE(valid_domain(good)) << good;
+    for (const char* bad : {"", ".example.test", "-example.test", "ex_ample.test", "exa mple.test", "caf\xc3\xa9.test"})
+        EXPECT_FALSE(valid_domain(bad)) << bad;
+    EXPECT_TRUE(valid_domain(std::string(kMaxDomainLen, 'a')));
+    EXPECT_FALSE(valid_domain(std::string(kMaxDomainLen + 1, 'a')));
+}
+
+TEST(KeyId, Selectors) {
+    for (const char* good : {"sel1", "mx1-2026a", "a_b.c", "-lead", "_lead"}) EXPECT_TRUE(valid_selector(good)) << good;
+    for (const char* bad : {"", ".hidden", "s/1", "s 1", "s:1"}) EXPECT_FALSE(valid_selector(bad)) << bad;
+    EXPECT_TRUE(valid_selector(std::string(kMaxSelectorLen, 's')));
+    EXPECT_FALSE(valid_selector(std::string(kMaxSelectorLen + 1, 's')));
 }
 
 TEST(Bindings, NormalisationIsDocumented) {
