@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "bounceseal/record.hpp"
+#include "message_text.hpp"
 
 namespace bounceseal {
 
@@ -40,13 +41,7 @@ GPtr<GMimeStream> memory_stream(std::string_view data) {
 }
 
 GPtr<GMimeMessage> parse_message(std::string_view data) {
-    // An mbox "From " line is not a header: skip it rather than let GMime
-    // take the message for a header-less body.
-    if (data.starts_with("From ")) {
-        std::size_t nl = data.find('\n');
-        data = nl == std::string_view::npos ? std::string_view{} : data.substr(nl + 1);
-    }
-    GPtr<GMimeStream> stream = memory_stream(data);
+    GPtr<GMimeStream> stream = memory_stream(after_mbox_from_line(data));
     GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
     g_mime_parser_set_persist_stream(parser.get(), TRUE);
     return GPtr<GMimeMessage>(g_mime_parser_construct_message(parser.get(), nullptr));

@@ -21,6 +21,7 @@
 #include "bounceseal/body_in_chief.hpp"
 #include "bounceseal/error.hpp"
 #include "bounceseal/mime.hpp"
+#include "message_text.hpp"
 #include "seal_shape.hpp"
 
 namespace bounceseal {
@@ -36,18 +37,6 @@ const HeaderField* first_field(const std::vector<HeaderField>& headers, std::str
     for (const auto& h : headers)
         if (iequals(h.name, name)) return &h;
     return nullptr;
-}
-
-// Replaces the bare-LF folds of a field value with `eol`.
-std::string with_eol(std::string_view text, std::string_view eol) {
-    if (eol == "\n") return std::string(text);
-    std::string out;
-    out.reserve(text.size() + 16);
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) out += eol;
-        else out += text[i];
-    }
-    return out;
 }
 
 struct TopType {
@@ -88,12 +77,6 @@ std::size_t close_delimiter(std::string_view body, std::string_view boundary) {
         pos = nl + 1;
     }
     return std::string_view::npos;
-}
-
-std::string detect_eol(std::string_view body) {
-    std::size_t nl = body.find('\n');
-    if (nl != std::string_view::npos && (nl == 0 || body[nl - 1] != '\r')) return "\n";
-    return "\r\n";
 }
 
 // A type of its own, not text/plain: filters read text/* parts as body
@@ -305,7 +288,7 @@ SealPlan plan_seal(const std::vector<HeaderField>& headers, std::string_view bod
     if (!valid_domain(key.domain) || !valid_selector(key.selector))
         throw Error(Errc::usage, "seal key: invalid domain or selector");
     mime_init();
-    const std::string eol = options.eol.empty() ? detect_eol(body) : options.eol;
+    const std::string eol = options.eol.empty() ? line_end_of(body, "\r\n") : options.eol;
     SealPlan plan;
     const TopType top = top_type(headers);
     // With two Content-Type fields MIME parsers disagree on the structure

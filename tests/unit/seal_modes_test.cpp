@@ -185,3 +185,22 @@ TEST(SealModes, MailOfTheBatGetsTheBatsBoundaryForm) {
     const std::string other = "X-Mailer: Not The Bat!\n" + text_plain("Content-Type: text/plain\n", "Hello.\n");
     EXPECT_NE(header_block(sealed_in(other)).find("boundary=\"=_bounceseal_"), std::string::npos);
 }
+
+// A Content-* field moved into the wrapped part keeps every byte, as the
+// fields left at the top do: a CR before a fold's LF (a line that ended in
+// CR CR LF) is the value's own byte, not part of the line end. The sealer
+// once wrote such a field with the CR dropped.
+TEST(SealModes, WrapMovesAContentFieldByteForByte) {
+    const std::string field = "Content-Description: a note\r\r\n  folded\r\n";
+    const std::string lf = text_plain("Content-Type: text/plain\n" + field, "Hello.\n");
+    std::string m;  // the message in CRLF
+    for (std::size_t i = 0; i < lf.size(); ++i) {
+        if (lf[i] == '\n' && (i == 0 || lf[i - 1] != '\r')) m += '\r';
+        m += lf[i];
+    }
+    const std::string sealed = sealed_in(m);
+    const std::size_t part = sealed.find("\r\n\r\n--=_bounceseal_");
+    ASSERT_NE(part, std::string::npos) << "wrapped";
+    EXPECT_NE(sealed.find(field, part), std::string::npos) << sealed;
+    EXPECT_EQ(sealed.find("Content-Description"), sealed.find(field, part)) << "moved, not copied";
+}
