@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bounceseal/body_in_chief.hpp"
 #include "bounceseal/mime.hpp"
 #include "test_support.hpp"
 
