@@ -4,6 +4,8 @@
 // kept transfer encoding, the copied charset, The Bat!'s boundary form).
 // Whatever the shape, the sealed message verifies.
 #include <regex>
+#include <utility>
+#include <variant>
 
 #include <gtest/gtest.h>
 
@@ -36,7 +38,7 @@ SealPlan plan_for(const std::string& message, SealMode mode = SealMode::full) {
     SealOptions o = sealing(mode);
     o.now = kNow;
     o.eol = m.eol;
-    return plan_seal(m.headers, m.body, kSender, test_key(), o);
+    return plan_of(plan_seal(m.headers, m.body, kSender, test_key(), o));
 }
 
 // The message as sealed in `mode`; it must verify.
@@ -203,4 +205,33 @@ TEST(SealModes, WrapMovesAContentFieldByteForByte) {
     ASSERT_NE(part, std::string::npos) << "wrapped";
     EXPECT_NE(sealed.find(field, part), std::string::npos) << sealed;
     EXPECT_EQ(sealed.find("Content-Description"), sealed.find(field, part)) << "moved, not copied";
+}
+
+// A MIME tree deeper or wider than the limits a verifier reads is a reason
+// not to seal, answered as a value in every mode, like "already sealed".
+TEST(SealModes, ATreeOverTheLimitsIsAnAnswerInEveryMode) {
+    std::string deep = "--d0\nContent-Type: text/plain\n\nleaf\n--d0--\n";
+    for (int i = 0; i < 5; ++i) {
+        const std::string b = "d" + std::to_string(i);
+        const std::string inner = "d" + std::to_string(i + 1);
+        deep = "--" + inner + "\nContent-Type: multipart/mixed; boundary=\"" + b + "\"\n\n" + deep + "--" + inner + "--\n";
+    }
+    const std::string nested = text_plain("Content-Type: multipart/mixed; boundary=\"d5\"\n", deep);
+    std::string wide_body;
+    for (int i = 0; i < 5; ++i) wide_body += "--w\nContent-Type: text/plain\n\npart " + std::to_string(i) + "\n";
+    const std::string wide = text_plain("Content-Type: multipart/mixed; boundary=\"w\"\n", wide_body + "--w--\n");
+    for (SealMode mode : {SealMode::full, SealMode::append_only, SealMode::header_only}) {
+        for (const auto& [message, detail] : {std::pair{nested, "MIME nesting deeper than 3"},
+                                              std::pair{wide, "more than 3 MIME parts"}}) {
+            const SplitMessage split = split_message(message);
+            SealOptions o = sealing(mode);
+            o.limits = {.max_depth = 3, .max_parts = 3};
+            const SealResult planned = plan_seal(split.headers, split.body, kSender, test_key(), o);
+            const SealSkip* skip = std::get_if<SealSkip>(&planned);
+            ASSERT_NE(skip, nullptr) << "sealed in mode " << static_cast<int>(mode) << ":\n" << message;
+            EXPECT_EQ(skip->reason, SkipReason::too_complex);
+            EXPECT_EQ(skip->detail, detail) << static_cast<int>(mode);
+            EXPECT_STREQ(skip_reason_name(skip->reason), "too-complex");
+        }
+    }
 }
