@@ -36,6 +36,13 @@ std::string with_eol(std::string_view value, std::string_view eol) {
     return out;
 }
 
+const HeaderField* first_field(const std::vector<HeaderField>& headers, std::string_view name) {
+    const std::string lower = ascii_lower(name);
+    for (const auto& h : headers)
+        if (ascii_lower(h.name) == lower) return &h;
+    return nullptr;
+}
+
 namespace {
 
 // The milter protocol carries a header field's name and value as C strings:

@@ -1,12 +1,16 @@
-// message_text.hpp - the line ends and the mbox framing of a message held
-// as text: the rules that the sealer (seal.cpp), the GMime adapter
-// (mime.cpp) and the splitting of a message into header fields and body
-// (message_text.cpp) share, so that they cannot drift apart. Not installed;
-// what the front ends use is in seal.hpp and mime.hpp.
+// message_text.hpp - the line ends, the mbox framing and the header
+// fields of a message held as text: the rules that the sealer (seal.cpp,
+// seal_shape.cpp), the GMime adapter (mime.cpp) and the splitting of a
+// message into header fields and body (message_text.cpp) share, so that
+// they cannot drift apart. Not installed; what the front ends use is in
+// seal.hpp and mime.hpp.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "bounceseal/seal.hpp"
 
 namespace bounceseal {
 
@@ -27,5 +31,8 @@ std::string line_end_of(std::string_view text, std::string_view none);
 // one), and is kept: a field moved into the wrapped part keeps every byte
 // it had, as the fields apply_seal_plan() writes back do.
 std::string with_eol(std::string_view value, std::string_view eol);
+
+// The first header field called `name` (ASCII case ignored), or nullptr.
+const HeaderField* first_field(const std::vector<HeaderField>& headers, std::string_view name);
 
 }  // namespace bounceseal

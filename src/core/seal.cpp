@@ -36,12 +36,6 @@ bool iequals(std::string_view a, std::string_view b) {
 
 bool is_content_field(std::string_view name) { return ascii_lower(name.substr(0, 8)) == "content-"; }
 
-const HeaderField* first_field(const std::vector<HeaderField>& headers, std::string_view name) {
-    for (const auto& h : headers)
-        if (iequals(h.name, name)) return &h;
-    return nullptr;
-}
-
 struct TopType {
     std::string mime_type;  // lower case, "text/plain" if absent
     std::string boundary;
