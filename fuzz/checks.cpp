@@ -4,6 +4,7 @@
 #include "checks.hpp"
 
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "bounce_template.hpp"
@@ -206,11 +207,16 @@ void check_seal(std::string_view input) {
         o.nonce = Bytes(kNonceBytes, 0x5a);
         const std::string boundary = "=_bounceseal_fuzzfuzzfuzzfuzzfu";
         if (input.find(boundary) == std::string_view::npos) o.boundary = boundary;
-        SealPlan plan;
+        SealResult planned;
         const std::string what = std::string("plan_seal (mode ") + mode_name(mode) + ")";
-        if (!refuses_only([&] { plan = plan_seal(m.headers, m.body, kSender, seal_key(), o); },
-                          {Errc::mime, Errc::limit, Errc::sealed}, what))
+        if (!refuses_only([&] { planned = plan_seal(m.headers, m.body, kSender, seal_key(), o); }, {Errc::mime},
+                          what))
             continue;  // refused before any change: the milter's OnError case
+        if (const SealSkip* skip = std::get_if<SealSkip>(&planned)) {
+            if (skip->reason == SkipReason::message_partial) violation(what + ": a reason of seal_precheck's");
+            continue;  // not to be sealed (already sealed, too complex): passed on as it is
+        }
+        const SealPlan& plan = std::get<SealPlan>(planned);
         std::string sealed;
         refuses_only([&] { sealed = apply_seal_plan(m.headers, m.body, plan, m.eol); }, {}, "apply_seal_plan");
         GPtr<GMimeMessage> out = parse_message(sealed);

@@ -28,8 +28,9 @@ void check_decide(std::string_view input);
 
 // (b) For input that GMime reads as a message: split_message, seal_precheck,
 // plan_seal and apply_seal_plan in each SealMode, then find_seals + judge on
-// the result must give pass. plan_seal may refuse (Errc::mime or limit);
-// that is the milter's OnError case, not a violation.
+// the result must give pass. plan_seal may answer a SealSkip (already
+// sealed, too complex: the milter passes the message on) or throw
+// Errc::mime (the milter's OnError case); neither is a violation.
 void check_seal(std::string_view input);
 
 // (c) parse_record_text, parse_header_value and parse_signature_part_text

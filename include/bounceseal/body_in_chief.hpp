@@ -21,6 +21,13 @@ typedef struct _GMimeObject GMimeObject;
 
 namespace bounceseal {
 
+// What a part starts like, judged by the first line of its decoded
+// content (an intro line of record.hpp), whatever its type says (FORMAT.md
+// 5.3): the intro lines are what no bounce generator rewrites. A part that
+// starts like a seal part is one only in a well-formed pair.
+enum class SealPartKind { none, record, signature };
+SealPartKind seal_part_kind(GMimeObject* part);
+
 struct SealPair {
     std::size_t record_index = 0;  // of the record part among the top-level children, from 0
     Record record;

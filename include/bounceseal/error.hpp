@@ -5,7 +5,8 @@
 // that says what kind of thing went wrong, and a message with the context
 // (file name, field, limit) that a person needs. Front ends map Errc to their
 // own policy (milter: OnError; verifier: a verdict or EX_TEMPFAIL).
-// Verification outcomes are not errors: see verify.hpp.
+// Verification outcomes are not errors (verify.hpp), nor are the reasons
+// not to seal a message (seal.hpp's SealSkip).
 #pragma once
 
 #include <stdexcept>
@@ -23,7 +24,6 @@ enum class Errc {
     mime,         // the message could not be parsed or rebuilt as MIME
     limit,        // a size, depth or count limit was exceeded
     usage,        // a caller passed arguments the API does not accept
-    sealed,       // the message already carries seal parts of this signer
 };
 
 // Short stable name of an Errc ("key-unsafe"), for logs and test output.

@@ -1,7 +1,7 @@
 // mime.hpp - the thin layer between the core library and GMime: one-time
-// initialisation, owning pointers for GObjects, parsing from memory, and the
-// questions about parts the seal code asks (is this a seal part? what is its
-// decoded text?).
+// initialisation, owning pointers for GObjects, parsing from memory, and a
+// leaf part's decoded content. It knows nothing of the seal format: which
+// parts are seal parts is body_in_chief.hpp's question.
 #pragma once
 
 #include <cstddef>
@@ -80,9 +80,5 @@ bool read_decoded(GMimeObject* obj, const std::function<bool(const char*, std::s
 // The decoded content of a leaf part (transfer encoding removed), at most
 // `max_len` bytes; nullopt if `obj` is not a leaf or decoding failed.
 std::optional<std::string> decoded_content(GMimeObject* obj, std::size_t max_len);
-
-// What a part is, judged by its decoded content's first line.
-enum class SealPartKind { none, record, signature };
-SealPartKind seal_part_kind(GMimeObject* obj);
 
 }  // namespace bounceseal

@@ -2,15 +2,18 @@
 // change to turn a message into a sealed one.
 //
 // plan_seal() takes the header fields as the MTA presents them and the body,
-// computes the body hash, signs the record, and returns a SealPlan: the
-// header changes (in the index convention of libmilter's smfi_chgheader) and
-// the new body as segments, most of them ranges of the original body, so a
-// 50 MB body is never copied. It never modifies its inputs. If it throws, no
-// change has been made anywhere: the caller decides (OnError).
+// chooses where the seal goes, computes the body hash, signs the record, and
+// returns a SealPlan: the header changes (in the index convention of
+// libmilter's smfi_chgheader) and the new body as segments, most of them
+// ranges of the original body, so a 50 MB body is never copied. It never
+// modifies its inputs. A message the format says not to seal (sealed by
+// this signer already, message/partial, too complex for a verifier) is an
+// answer, a SealSkip, not an error. If it throws, something failed (MIME,
+// OpenSSL, the caller's arguments) and no change has been made anywhere:
+// the caller decides (OnError).
 //
 // It does not decide *whether* a message should be sealed by policy (client
-// address, AUTH, sender domain): front ends do. It does answer the format
-// questions: is it already sealed by this domain, is it message/partial.
+// address, AUTH, sender domain): front ends do.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "bounceseal/canon.hpp"
@@ -109,21 +113,38 @@ struct SealPlan {
     std::string body_text(std::string_view original_body) const;
 };
 
+// Why a message is not sealed: a property of the message, not an error,
+// so the milter passes it on as it is whatever OnError says.
 enum class SkipReason {
-    already_sealed,   // carries a Bounce-Seal header of this signer domain
+    already_sealed,   // sealed by this signer domain: a Bounce-Seal field of
+                      // it (seal_precheck), or, that field gone or broken,
+                      // its seal parts among the top-level parts (plan_seal)
     message_partial,  // top-level Content-Type message/partial
+    too_complex,      // a MIME tree deeper or wider than SealOptions::limits
 };
-const char* skip_reason_name(SkipReason r) noexcept;
+const char* skip_reason_name(SkipReason r) noexcept;  // "already-sealed", ...
 
-// Format reasons not to seal, before any work is done.
-std::optional<SkipReason> seal_precheck(const std::vector<HeaderField>& headers,
-                                        std::string_view domain);
+struct SealSkip {
+    SkipReason reason;
+    std::string detail;  // the fact, for a log: "more than 1984 MIME parts"
+};
 
-// Plans the seal. `envelope_sender` is the MAIL FROM address (without or with
-// angle brackets). Throws Error (mime, limit, crypto, usage).
-SealPlan plan_seal(const std::vector<HeaderField>& headers, std::string_view body,
-                   std::string_view envelope_sender, const SealKey& key,
-                   const SealOptions& options = {});
+// The reasons not to seal that the header fields alone show, before the
+// body is read: already_sealed and message_partial. plan_seal() does not
+// ask them again; a front end asks them first.
+std::optional<SealSkip> seal_precheck(const std::vector<HeaderField>& headers, std::string_view domain);
+
+// What plan_seal() answers: the plan, or why there is none.
+using SealResult = std::variant<SealPlan, SealSkip>;
+
+// Plans the seal in three steps: chooses the shape (appended, wrapped or
+// header-only, FORMAT.md 6.1), hashes what a verifier will read as the body
+// in chief, and assembles the signed record and the changes. The reasons
+// found on the way are already_sealed (seal parts of key.domain) and
+// too_complex. `envelope_sender` is the MAIL FROM address (without or with
+// angle brackets). Throws Error (mime, crypto, usage).
+SealResult plan_seal(const std::vector<HeaderField>& headers, std::string_view body,
+                     std::string_view envelope_sender, const SealKey& key, const SealOptions& options = {});
 
 // Applies a plan to a message held as text (header block + body), for the
 // offline signer and tests: the same changes a milter makes, done in memory.

@@ -2,7 +2,7 @@
 // well-formed seal part pairs and the body in chief (body_in_chief.hpp).
 //
 // A child is looked at as a seal part only when its decoded content begins
-// with an intro line (mime.hpp's seal_part_kind()); it is one only when its
+// with an intro line (seal_part_kind()); it is one only when its
 // text parses strictly (record.hpp) and it has its partner next to it. The
 // pairing is greedy from the left, so parts appended after the last child
 // cannot change how the earlier children pair: that is what lets the
@@ -60,6 +60,15 @@ std::optional<SignaturePart> strict_signature(GMimeObject* part, std::string& wh
 }
 
 }  // namespace
+
+SealPartKind seal_part_kind(GMimeObject* part) {
+    if (!GMIME_IS_PART(part) || GMIME_IS_MESSAGE_PARTIAL(part)) return SealPartKind::none;
+    const std::optional<std::string> head = decoded_content(part, kRecordIntro.size() + kSignatureIntro.size());
+    if (!head) return SealPartKind::none;
+    if (head->starts_with(kRecordIntro)) return SealPartKind::record;
+    if (head->starts_with(kSignatureIntro)) return SealPartKind::signature;
+    return SealPartKind::none;
+}
 
 TopLevel body_in_chief(GMimeObject* top) {
     TopLevel t;

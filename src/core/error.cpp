@@ -14,7 +14,6 @@ const char* errc_name(Errc code) noexcept {
     case Errc::mime: return "mime";
     case Errc::limit: return "limit";
     case Errc::usage: return "usage";
-    case Errc::sealed: return "already-sealed";
     }
     return "unknown";
 }

@@ -1,7 +1,11 @@
 // message_text.cpp - a message held as text, split the way an MTA hands it
 // to a milter, and a seal plan applied to it the way sendmail applies a
 // milter's changes. Used by the offline signer and the tests, so that they
-// exercise exactly the milter's code path; the milter itself never calls this.
+// exercise exactly the milter's code path; the milter itself never calls
+// this. Also the line-end and mbox rules of message_text.hpp, which the
+// sealer and the GMime adapter use too.
+#include "message_text.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -9,18 +13,35 @@
 #include "bounceseal/seal.hpp"
 
 namespace bounceseal {
-namespace {
 
-std::string with_eol(std::string_view text, std::string_view eol) {
+std::string_view after_mbox_from_line(std::string_view text) {
+    if (!text.starts_with("From ")) return text;
+    const std::size_t nl = text.find('\n');
+    return nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+}
+
+std::string line_end_of(std::string_view text, std::string_view none) {
+    const std::size_t nl = text.find('\n');
+    if (nl == std::string_view::npos) return std::string(none);
+    return nl > 0 && text[nl - 1] == '\r' ? "\r\n" : "\n";
+}
+
+std::string with_eol(std::string_view value, std::string_view eol) {
     std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '\n') out += eol;
-        else out += text[i];
+    out.reserve(value.size() + 16);
+    for (char c : value) {
+        if (c == '\n') out += eol;
+        else out += c;
     }
     return out;
 }
 
-}  // namespace
+const HeaderField* first_field(const std::vector<HeaderField>& headers, std::string_view name) {
+    const std::string lower = ascii_lower(name);
+    for (const auto& h : headers)
+        if (ascii_lower(h.name) == lower) return &h;
+    return nullptr;
+}
 
 namespace {
 
@@ -40,12 +61,8 @@ SplitMessage cut_at_nul(SplitMessage m) {
 
 SplitMessage split_message(std::string_view message) {
     SplitMessage m;
-    if (message.starts_with("From ")) {
-        std::size_t nl = message.find('\n');
-        message = nl == std::string_view::npos ? std::string_view{} : message.substr(nl + 1);
-    }
-    std::size_t first_nl = message.find('\n');
-    m.eol = (first_nl != std::string_view::npos && first_nl > 0 && message[first_nl - 1] == '\r') ? "\r\n" : "\n";
+    message = after_mbox_from_line(message);
+    m.eol = line_end_of(message, "\n");
     std::size_t pos = 0;
     while (pos < message.size()) {
         std::size_t nl = message.find('\n', pos);

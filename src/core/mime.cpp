@@ -1,6 +1,7 @@
 // mime.cpp - GMime set-up and the few GMime operations the core needs:
-// streams over borrowed memory, parsing, decoding a leaf, recognising seal
-// parts. MIME rules themselves are GMime's. The one shortcut, the base64
+// streams over borrowed memory, parsing, decoding a leaf. MIME rules
+// themselves are GMime's; what is a seal part is the seal format's
+// business (body_in_chief.cpp). The one shortcut, the base64
 // decoder of body hashes, decodes itself only what GMime's decoder decodes
 // the same way, and asks GMime for its alphabet and everything else.
 #include "bounceseal/mime.hpp"
@@ -9,7 +10,7 @@
 #include <array>
 #include <mutex>
 
-#include "bounceseal/record.hpp"
+#include "message_text.hpp"
 
 namespace bounceseal {
 
@@ -40,13 +41,7 @@ GPtr<GMimeStream> memory_stream(std::string_view data) {
 }
 
 GPtr<GMimeMessage> parse_message(std::string_view data) {
-    // An mbox "From " line is not a header: skip it rather than let GMime
-    // take the message for a header-less body.
-    if (data.starts_with("From ")) {
-        std::size_t nl = data.find('\n');
-        data = nl == std::string_view::npos ? std::string_view{} : data.substr(nl + 1);
-    }
-    GPtr<GMimeStream> stream = memory_stream(data);
+    GPtr<GMimeStream> stream = memory_stream(after_mbox_from_line(data));
     GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
     g_mime_parser_set_persist_stream(parser.get(), TRUE);
     return GPtr<GMimeMessage>(g_mime_parser_construct_message(parser.get(), nullptr));
@@ -191,18 +186,6 @@ std::optional<std::string> decoded_content(GMimeObject* obj, std::size_t max_len
     });
     if (!ok) return std::nullopt;
     return out;
-}
-
-SealPartKind seal_part_kind(GMimeObject* obj) {
-    // By content, whatever the type says (FORMAT.md 5.3): the intro lines
-    // are what no bounce generator rewrites.
-    if (!GMIME_IS_PART(obj) || GMIME_IS_MESSAGE_PARTIAL(obj)) return SealPartKind::none;
-    auto head = decoded_content(obj, kRecordIntro.size() + kSignatureIntro.size());
-    if (!head) return SealPartKind::none;
-    std::string_view h = *head;
-    if (h.starts_with(kRecordIntro)) return SealPartKind::record;
-    if (h.starts_with(kSignatureIntro)) return SealPartKind::signature;
-    return SealPartKind::none;
 }
 
 }  // namespace bounceseal

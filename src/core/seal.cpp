@@ -1,5 +1,6 @@
-// seal.cpp - plan_seal(): the body hash, the signed record, and the MIME
-// surgery that carries them (docs/FORMAT.md, "Sealing").
+// seal.cpp - plan_seal(): where the seal goes, the body hash, the signed
+// record, and the MIME surgery that carries them (docs/FORMAT.md,
+// "Sealing"), in three steps: choose the shape, hash, assemble.
 //
 // Two shapes with parts: a top-level multipart/mixed gets the two seal parts
 // inserted before its close delimiter ("appended"); anything else is wrapped
@@ -7,20 +8,23 @@
 // moved into that part ("wrapped"), unless seal_shape.cpp says a wrap would
 // change what recipients' programs do with it. Either way the original bytes
 // are kept as they are: the plan refers to ranges of the original body
-// instead of rewriting it. Whether to seal at all (client, AUTH, sender) is
-// decided by the caller.
+// instead of rewriting it. The reasons the format gives not to seal are
+// answers (SealSkip), not exceptions. Whether to seal at all (client, AUTH,
+// sender) is decided by the caller.
 #include "bounceseal/seal.hpp"
 
 #include <algorithm>
 #include <cstring>
 #include <ctime>
 #include <map>
+#include <memory>
 
 #include <gmime/gmime.h>
 
 #include "bounceseal/body_in_chief.hpp"
 #include "bounceseal/error.hpp"
 #include "bounceseal/mime.hpp"
+#include "message_text.hpp"
 #include "seal_shape.hpp"
 
 namespace bounceseal {
@@ -31,24 +35,6 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 bool is_content_field(std::string_view name) { return ascii_lower(name.substr(0, 8)) == "content-"; }
-
-const HeaderField* first_field(const std::vector<HeaderField>& headers, std::string_view name) {
-    for (const auto& h : headers)
-        if (iequals(h.name, name)) return &h;
-    return nullptr;
-}
-
-// Replaces the bare-LF folds of a field value with `eol`.
-std::string with_eol(std::string_view text, std::string_view eol) {
-    if (eol == "\n") return std::string(text);
-    std::string out;
-    out.reserve(text.size() + 16);
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) out += eol;
-        else out += text[i];
-    }
-    return out;
-}
 
 struct TopType {
     std::string mime_type;  // lower case, "text/plain" if absent
@@ -90,12 +76,6 @@ std::size_t close_delimiter(std::string_view body, std::string_view boundary) {
     return std::string_view::npos;
 }
 
-std::string detect_eol(std::string_view body) {
-    std::size_t nl = body.find('\n');
-    if (nl != std::string_view::npos && (nl == 0 || body[nl - 1] != '\r')) return "\n";
-    return "\r\n";
-}
-
 // A type of its own, not text/plain: filters read text/* parts as body
 // text and would score the seal's words; "inline", because an attachment
 // disposition counts as an attachment to filters scoring empty messages.
@@ -131,28 +111,39 @@ std::string moved_fields(const std::vector<HeaderField>& headers, std::string_vi
     return out;
 }
 
-// Parses `head`, `body` and `tail` as one MIME entity without copying body;
-// the entity reads from all three, which must outlive it.
-GPtr<GMimeObject> parse_head_and_body(std::string_view head, std::string_view body, std::string_view tail = {}) {
-    GPtr<GMimeStream> cat(g_mime_stream_cat_new());
-    for (std::string_view piece : {head, body, tail}) {
-        if (piece.empty()) continue;
-        GPtr<GMimeStream> source = memory_stream(piece);
-        g_mime_stream_cat_add_source(GMIME_STREAM_CAT(cat.get()), source.get());  // the cat keeps a reference
+// A MIME entity parsed from `head`, the body and `tail` read as one
+// stream, without copying the body. The entity reads from all three for as
+// long as it lives: it owns the two texts (on the heap, where a move does
+// not shift them); the body is the caller's.
+class Parsed {
+public:
+    Parsed(std::string head, std::string_view body, std::string tail = {})
+        : head_(std::make_unique<const std::string>(std::move(head))),
+          tail_(std::make_unique<const std::string>(std::move(tail))) {
+        GPtr<GMimeStream> cat(g_mime_stream_cat_new());
+        for (std::string_view piece : {std::string_view(*head_), body, std::string_view(*tail_)}) {
+            if (piece.empty()) continue;
+            GPtr<GMimeStream> source = memory_stream(piece);
+            g_mime_stream_cat_add_source(GMIME_STREAM_CAT(cat.get()), source.get());  // the cat keeps a reference
+        }
+        entity_ = parse_entity(cat.get());
+        if (!entity_) throw Error(Errc::mime, "GMime could not parse the message body");
     }
-    GPtr<GMimeObject> entity = parse_entity(cat.get());
-    if (!entity) throw Error(Errc::mime, "GMime could not parse the message body");
-    return entity;
-}
+    GMimeObject* entity() const { return entity_.get(); }
 
-// Refuses a message whose top-level parts include a seal record of
-// `domain`: it was sealed by this signer already, though its Bounce-Seal
-// field is gone or broken (seal_precheck() only sees the header). A second
-// seal of the same signer would contradict the first, and a verifier takes
-// the pair for malformed (FORMAT.md 7).
-void refuse_if_sealed_by(GMimeObject* entity, std::string_view domain) {
-    if (!GMIME_IS_MULTIPART(entity)) return;
-    GMimeMultipart* m = GMIME_MULTIPART(entity);
+private:
+    std::unique_ptr<const std::string> head_, tail_;
+    GPtr<GMimeObject> entity_;  // released first, before the texts it reads
+};
+
+// A seal of `domain` among the top-level parts of `content`: it was sealed
+// by this signer already, though its Bounce-Seal field is gone or broken
+// (seal_precheck() only sees the header). A second seal of the same signer
+// would contradict the first, and a verifier takes the pair for malformed
+// (FORMAT.md 7).
+std::optional<SealSkip> sealed_by(GMimeObject* content, std::string_view domain) {
+    if (!GMIME_IS_MULTIPART(content)) return std::nullopt;
+    GMimeMultipart* m = GMIME_MULTIPART(content);
     for (int i = 0; i < g_mime_multipart_get_count(m); ++i) {
         GMimeObject* child = g_mime_multipart_get_part(m, i);
         if (seal_part_kind(child) != SealPartKind::record) continue;
@@ -167,8 +158,10 @@ void refuse_if_sealed_by(GMimeObject* entity, std::string_view domain) {
         } catch (const Error&) {
             continue;  // not a record: content like any other
         }
-        if (iequals(signer, domain)) throw Error(Errc::sealed, "seal parts of " + signer + " are in the body already");
+        if (iequals(signer, domain))
+            return SealSkip{SkipReason::already_sealed, "seal parts of " + signer + " are in the body already"};
     }
+    return std::nullopt;
 }
 
 // Whether a multipart inside `entity` (in a message/rfc822 part too) uses
@@ -205,29 +198,104 @@ std::string first_part_fields(const std::vector<HeaderField>& headers, std::stri
     return fields;
 }
 
-// The body hash of a wrapped message, over the first part exactly as a
-// verifier will parse it: inside the new multipart, ended by a delimiter.
-// Parsing the original alone is not the same: GMime reads an entity cut
-// off by the end of input (an empty message/rfc822 part without its
-// close delimiter, say) differently from one ended by a boundary.
-// Nothing, and `why_not` says why, when seal_shape::why_not_wrap() says the
-// message is not to be wrapped. Content that merely looks like a seal part
-// needs no exception: a lone part is never a pair (FORMAT.md 4.1), so the
-// verifier counts it as the body in chief like any other.
-std::optional<Bytes> wrapped_body_hash(const std::vector<HeaderField>& headers, std::string_view body,
-                                       const std::string& boundary, const std::string& eol, const WalkLimits& limits,
-                                       std::string_view domain, std::string& why_not) {
-    const std::string head = "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"" + eol + eol + "--" +
-                             boundary + eol + first_part_fields(headers, eol) + eol;
-    const std::string tail = eol + "--" + boundary + "--" + eol;
-    GPtr<GMimeObject> mp = parse_head_and_body(head, body, tail);
-    if (!GMIME_IS_MULTIPART(mp.get()) || g_mime_multipart_get_count(GMIME_MULTIPART(mp.get())) < 1)
+// Step 1's answer: where the seal goes, and what its body hash covers.
+struct Shape {
+    enum class Kind { appended, wrapped, header_only };
+    Kind kind;
+    Parsed parsed;                      // what `content` lives in
+    GMimeObject* content;               // the message's content, as a verifier will read it
+    std::vector<GMimeObject*> covered;  // the body in chief: what the body hash covers
+    std::size_t close;                  // appended: where the close delimiter starts
+    std::string boundary;               // appended: the message's own; wrapped: the new one
+    std::string why_header_only;        // header-only in the full mode: seal_shape's reason
+};
+
+// Appended: the seal parts go before the close delimiter of the message's
+// own multipart/mixed, among its top-level parts. Nothing when they would
+// not be found there: each condition is a way a verifier, reading with
+// GMime, would see another structure than the one appended to.
+std::optional<Shape> appended_shape(const std::vector<HeaderField>& headers, std::string_view body,
+                                    const std::string& eol, std::size_t max_depth) {
+    // With two Content-Type fields MIME parsers disagree on the structure
+    // (GMime, and so the verifier, takes the last): parts appended to what
+    // the first one says would be invisible to a verifier reading the last.
+    const auto type_fields = std::count_if(headers.begin(), headers.end(),
+                                           [](const HeaderField& h) { return iequals(h.name, "Content-Type"); });
+    const TopType top = top_type(headers);
+    if (type_fields != 1 || top.mime_type != "multipart/mixed") return std::nullopt;
+    const std::size_t close = close_delimiter(body, top.boundary);
+    if (close == std::string_view::npos) return std::nullopt;
+    Parsed mp("Content-Type:" + with_eol(first_field(headers, "Content-Type")->value, eol) + eol + eol, body);
+    GMimeObject* content = mp.entity();
+    if (!GMIME_IS_MULTIPART(content) || nests_boundary(content, top.boundary, max_depth)) return std::nullopt;
+    std::vector<GMimeObject*> covered = body_in_chief(content).body;
+    return Shape{Shape::Kind::appended, std::move(mp), content, std::move(covered), close, top.boundary, {}};
+}
+
+// Wrapped: the message's content parsed exactly as a verifier will parse
+// it, as the first part of the new multipart, ended by a delimiter. Parsing
+// the original alone is not the same: GMime reads an entity cut off by the
+// end of input (an empty message/rfc822 part without its close delimiter,
+// say) differently from one ended by a boundary.
+Shape wrapped_shape(const std::vector<HeaderField>& headers, std::string_view body, const std::string& eol,
+                    const std::string& boundary) {
+    Parsed mp("Content-Type: multipart/mixed; boundary=\"" + boundary + "\"" + eol + eol + "--" + boundary + eol +
+                  first_part_fields(headers, eol) + eol,
+              body, eol + "--" + boundary + "--" + eol);
+    if (!GMIME_IS_MULTIPART(mp.entity()) || g_mime_multipart_get_count(GMIME_MULTIPART(mp.entity())) < 1)
         throw Error(Errc::mime, "GMime could not parse the wrapped message");
-    GMimeObject* original = g_mime_multipart_get_part(GMIME_MULTIPART(mp.get()), 0);
-    refuse_if_sealed_by(original, domain);
-    if (const char* why = seal_shape::why_not_wrap(headers, original)) why_not = why;
-    if (!why_not.empty()) return std::nullopt;
-    return body_hash({original}, limits);
+    GMimeObject* original = g_mime_multipart_get_part(GMIME_MULTIPART(mp.entity()), 0);
+    return Shape{Shape::Kind::wrapped, std::move(mp), original, {original}, std::string_view::npos, boundary, {}};
+}
+
+// Header-only: the body stays as it is; the hash covers the message's
+// content as a whole.
+Shape header_only_shape(const std::vector<HeaderField>& headers, std::string_view body, const std::string& eol,
+                        std::string why) {
+    Parsed entity(moved_fields(headers, eol) + eol, body);
+    GMimeObject* content = entity.entity();
+    return Shape{Shape::Kind::header_only, std::move(entity), content, {content}, std::string_view::npos, {},
+                 std::move(why)};
+}
+
+// Step 1: the shape. Appended where the mode allows and the message is a
+// multipart/mixed a verifier reads the same way; else, in the full mode,
+// wrapped unless seal_shape::why_not_wrap() names a reason; else the header
+// alone. Content that merely looks like a seal part needs no exception: a
+// lone part is never a pair (FORMAT.md 4.1), so the verifier counts it as
+// the body in chief like any other. Seal parts of this signer in the
+// content chosen are a reason not to seal at all.
+std::variant<Shape, SealSkip> choose_shape(const std::vector<HeaderField>& headers, std::string_view body,
+                                           const std::string& eol, const SealOptions& options,
+                                           std::string_view domain) {
+    auto unless_sealed = [&](Shape shape) -> std::variant<Shape, SealSkip> {
+        if (std::optional<SealSkip> skip = sealed_by(shape.content, domain)) return std::move(*skip);
+        return shape;
+    };
+    if (options.mode != SealMode::header_only)
+        if (std::optional<Shape> appended = appended_shape(headers, body, eol, options.limits.max_depth))
+            return unless_sealed(std::move(*appended));
+    std::string why_not_wrap;
+    if (options.mode == SealMode::full) {
+        const std::string boundary = options.boundary ? *options.boundary : seal_shape::new_boundary(headers, body);
+        Shape wrapped = wrapped_shape(headers, body, eol, boundary);
+        if (std::optional<SealSkip> skip = sealed_by(wrapped.content, domain)) return std::move(*skip);
+        const char* why = seal_shape::why_not_wrap(headers, wrapped.content);
+        if (why == nullptr) return wrapped;
+        why_not_wrap = why;
+    }
+    return unless_sealed(header_only_shape(headers, body, eol, std::move(why_not_wrap)));
+}
+
+// Step 2: the body hash over the body in chief. A tree deeper or wider
+// than `limits` is a reason not to seal: a verifier could never check it.
+std::variant<Bytes, SealSkip> hash_body(const Shape& shape, const WalkLimits& limits) {
+    try {
+        return body_hash(shape.covered, limits);
+    } catch (const Error& e) {
+        if (e.code() != Errc::limit) throw;
+        return SealSkip{SkipReason::too_complex, e.what()};
+    }
 }
 
 // Whether the message's one Content-Transfer-Encoding field states an
@@ -277,94 +345,32 @@ void rewrite_content_fields(const std::vector<HeaderField>& headers, const std::
     if (!had_ctype) changes.push_back({HeaderChange::Kind::add, "Content-Type", 0, ctype});
 }
 
-}  // namespace
-
-const char* skip_reason_name(SkipReason r) noexcept {
-    switch (r) {
-    case SkipReason::already_sealed: return "already-sealed";
-    case SkipReason::message_partial: return "message-partial";
-    }
-    return "unknown";
-}
-
-std::optional<SkipReason> seal_precheck(const std::vector<HeaderField>& headers, std::string_view domain) {
-    for (const auto& h : headers) {
-        if (!iequals(h.name, kHeaderName)) continue;
-        try {
-            if (iequals(parse_header_value(h.value).record.domain, domain)) return SkipReason::already_sealed;
-        } catch (const Error&) {
-            // Not a seal of ours: someone else's junk does not stop sealing.
-        }
-    }
-    if (top_type(headers).mime_type == "message/partial") return SkipReason::message_partial;
-    return std::nullopt;
-}
-
-SealPlan plan_seal(const std::vector<HeaderField>& headers, std::string_view body,
-                   std::string_view envelope_sender, const SealKey& key, const SealOptions& options) {
-    if (!valid_domain(key.domain) || !valid_selector(key.selector))
-        throw Error(Errc::usage, "seal key: invalid domain or selector");
-    mime_init();
-    const std::string eol = options.eol.empty() ? detect_eol(body) : options.eol;
+// Step 3: the signed record, and the changes that put it on in `shape`.
+SealPlan assemble(const std::vector<HeaderField>& headers, std::string_view body, const Shape& shape,
+                  Bytes body_hash, std::string_view envelope_sender, const SealKey& key,
+                  const SealOptions& options, const std::string& eol) {
     SealPlan plan;
-    const TopType top = top_type(headers);
-    // With two Content-Type fields MIME parsers disagree on the structure
-    // (GMime, and so the verifier, takes the last): parts appended to what
-    // the first one says would be invisible to a verifier reading the last.
-    const auto type_fields = std::count_if(headers.begin(), headers.end(),
-                                           [](const HeaderField& h) { return iequals(h.name, "Content-Type"); });
-    const std::size_t close = type_fields == 1 && top.mime_type == "multipart/mixed"
-                                  ? close_delimiter(body, top.boundary)
-                                  : std::string_view::npos;
-    bool append = options.mode != SealMode::header_only && close != std::string_view::npos;
-    GPtr<GMimeObject> mp;  // the message's own multipart, when appending to it
-    if (append) {
-        const std::string head =
-            "Content-Type:" + with_eol(first_field(headers, "Content-Type")->value, eol) + eol + eol;
-        mp = parse_head_and_body(head, body);
-        append = GMIME_IS_MULTIPART(mp.get()) && !nests_boundary(mp.get(), top.boundary, options.limits.max_depth);
-    }
-    bool wrap = !append && options.mode == SealMode::full;
-
-    const std::string boundary = !wrap                ? std::string()
-                                 : options.boundary ? *options.boundary
-                                                    : seal_shape::new_boundary(headers, body);
-    // The body in chief, hashed exactly as a verifier will see it.
-    Bytes bh;
-    if (append) {
-        refuse_if_sealed_by(mp.get(), key.domain);
-        bh = body_hash(body_in_chief(mp.get()).body, options.limits);
-    } else if (const std::optional<Bytes> wrapped =
-                   wrap ? wrapped_body_hash(headers, body, boundary, eol, options.limits, key.domain,
-                                            plan.why_header_only)
-                        : std::nullopt) {
-        bh = *wrapped;
-    } else {
-        wrap = false;  // not to be wrapped (why_header_only says why): the header alone seals
-        const std::string head = moved_fields(headers, eol) + eol;
-        GPtr<GMimeObject> entity = parse_head_and_body(head, body);
-        refuse_if_sealed_by(entity.get(), key.domain);
-        bh = body_hash({entity.get()}, options.limits);
-    }
-
     Record& r = plan.record;
     r.domain = key.domain;
     r.selector = key.selector;
     r.timestamp = options.now != 0 ? options.now : static_cast<std::int64_t>(std::time(nullptr));
     r.nonce = options.nonce ? *options.nonce : random_bytes(kNonceBytes);
-    r.body_hash = std::move(bh);
+    r.body_hash = std::move(body_hash);
     r.sender_hash = sender_binding(r.nonce, envelope_sender);
     if (const HeaderField* mid = first_field(headers, "Message-ID")) r.msgid_hash = msgid_binding(r.nonce, mid->value);
     plan.signature = key.key.sign(record_text(r));
 
     auto& ch = plan.header_changes;
-    if (append) {
+    const std::string& boundary = shape.boundary;
+    switch (shape.kind) {
+    case Shape::Kind::appended:
         plan.shape = "appended";
         plan.replace_body = true;
-        plan.body.push_back(original(0, close));
-        plan.body.push_back(owned(seal_parts(r, plan.signature, top.boundary, eol)));
-        plan.body.push_back(original(close, body.size() - close));
-    } else if (wrap) {
+        plan.body.push_back(original(0, shape.close));
+        plan.body.push_back(owned(seal_parts(r, plan.signature, boundary, eol)));
+        plan.body.push_back(original(shape.close, body.size() - shape.close));
+        break;
+    case Shape::Kind::wrapped:
         plan.shape = "wrapped";
         plan.replace_body = true;
         rewrite_content_fields(
@@ -372,15 +378,58 @@ SealPlan plan_seal(const std::vector<HeaderField>& headers, std::string_view bod
         plan.body.push_back(owned("--" + boundary + eol + first_part_fields(headers, eol) + eol));
         plan.body.push_back(original(0, body.size()));
         plan.body.push_back(owned(eol + seal_parts(r, plan.signature, boundary, eol) + "--" + boundary + "--" + eol));
-    } else {
+        // Only a wrapped message needs it: an appended one keeps its own
+        // (missing) MIME-Version, as spam filters score that absence.
+        if (first_field(headers, "MIME-Version") == nullptr)
+            ch.push_back({HeaderChange::Kind::add, "MIME-Version", 0, " 1.0"});
+        break;
+    case Shape::Kind::header_only:
         plan.shape = "header-only";
+        plan.why_header_only = shape.why_header_only;
+        break;
     }
-    // Only a wrapped message needs it: an appended one keeps its own
-    // (missing) MIME-Version, as spam filters score that absence.
-    if (wrap && first_field(headers, "MIME-Version") == nullptr)
-        ch.push_back({HeaderChange::Kind::add, "MIME-Version", 0, " 1.0"});
     ch.push_back({HeaderChange::Kind::add, std::string(kHeaderName), 0, header_value(r, plan.signature, true)});
     return plan;
+}
+
+}  // namespace
+
+const char* skip_reason_name(SkipReason r) noexcept {
+    switch (r) {
+    case SkipReason::already_sealed: return "already-sealed";
+    case SkipReason::message_partial: return "message-partial";
+    case SkipReason::too_complex: return "too-complex";
+    }
+    return "unknown";
+}
+
+std::optional<SealSkip> seal_precheck(const std::vector<HeaderField>& headers, std::string_view domain) {
+    for (const auto& h : headers) {
+        if (!iequals(h.name, kHeaderName)) continue;
+        try {
+            const std::string signer = parse_header_value(h.value).record.domain;
+            if (iequals(signer, domain)) return SealSkip{SkipReason::already_sealed, "a Bounce-Seal field of " + signer};
+        } catch (const Error&) {
+            // Not a seal of ours: someone else's junk does not stop sealing.
+        }
+    }
+    if (top_type(headers).mime_type == "message/partial")
+        return SealSkip{SkipReason::message_partial, "Content-Type message/partial"};
+    return std::nullopt;
+}
+
+SealResult plan_seal(const std::vector<HeaderField>& headers, std::string_view body,
+                     std::string_view envelope_sender, const SealKey& key, const SealOptions& options) {
+    if (!valid_domain(key.domain) || !valid_selector(key.selector))
+        throw Error(Errc::usage, "seal key: invalid domain or selector");
+    mime_init();
+    const std::string eol = options.eol.empty() ? line_end_of(body, "\r\n") : options.eol;
+    std::variant<Shape, SealSkip> shape = choose_shape(headers, body, eol, options, key.domain);
+    if (SealSkip* skip = std::get_if<SealSkip>(&shape)) return std::move(*skip);
+    std::variant<Bytes, SealSkip> hash = hash_body(std::get<Shape>(shape), options.limits);
+    if (SealSkip* skip = std::get_if<SealSkip>(&hash)) return std::move(*skip);
+    return assemble(headers, body, std::get<Shape>(shape), std::move(std::get<Bytes>(hash)), envelope_sender, key,
+                    options, eol);
 }
 
 std::string SealPlan::body_text(std::string_view original_body) const {

@@ -15,17 +15,10 @@
 #include "bounce_internal.hpp"
 #include "bounceseal/encoding.hpp"
 #include "bounceseal/mime.hpp"
+#include "message_text.hpp"
 
 namespace bounceseal::seal_shape {
 namespace {
-
-using bounce_detail::iequals;
-
-const HeaderField* first_field(const std::vector<HeaderField>& headers, std::string_view name) {
-    for (const auto& h : headers)
-        if (iequals(h.name, name)) return &h;
-    return nullptr;
-}
 
 bool is_encrypted(std::string_view type) {
     for (std::string_view t : {"multipart/encrypted", "multipart/x-encrypted", "multipart/pgp-encrypted",

@@ -309,7 +309,7 @@ sfsistat on_eoh(SMFICTX* ctx) {
         if (m->state == MessageContext::State::failed) return fail_unmodified(ctx, c, m->error);
         if (m->state == MessageContext::State::skipped) return finish_skip(*m, true);
         if (auto why = seal_precheck(m->headers(), m->runtime().key.domain)) {
-            if (*why == SkipReason::already_sealed)
+            if (why->reason == SkipReason::already_sealed)
                 m->skip(Counter::skipped_already_sealed, "already sealed by " + m->runtime().key.domain);
             else
                 m->skip(Counter::skipped_message_partial, "message/partial");

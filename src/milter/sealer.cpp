@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <variant>
 
 #include "bounceseal/error.hpp"
 #include "reload.hpp"
@@ -121,20 +122,16 @@ SealOutcome seal_message(const Runtime& runtime, const SealInput& in, MessageEdi
     };
 
     // 1. Plan. Nothing has been sent yet: any failure leaves the message as it was.
-    SealPlan plan;
+    SealResult planned;
     try {
         if (injected_fault() == Fault::plan) throw Error(Errc::usage, "fault injected (BOUNCESEAL_FAULT=plan)");
         SealOptions options;
         options.mode = runtime.settings.seal_mode;
         options.limits = kSealLimits;
-        plan = plan_seal(in.headers, in.body, in.envelope_sender, runtime.key, options);
+        planned = plan_seal(in.headers, in.body, in.envelope_sender, runtime.key, options);
     } catch (const Error& e) {
         out.error = std::string(errc_name(e.code())) + ": " + e.what();
-        switch (e.code()) {
-        case Errc::limit: return finish(SealOutcome::Status::too_complex);
-        case Errc::sealed: return finish(SealOutcome::Status::already_sealed);
-        default: return finish(SealOutcome::Status::plan_failed);
-        }
+        return finish(SealOutcome::Status::plan_failed);
     } catch (const std::bad_alloc&) {
         out.error = "out of memory";
         return finish(SealOutcome::Status::plan_failed);
@@ -142,6 +139,22 @@ SealOutcome seal_message(const Runtime& runtime, const SealInput& in, MessageEdi
         out.error = e.what();
         return finish(SealOutcome::Status::plan_failed);
     }
+    if (const SealSkip* skip = std::get_if<SealSkip>(&planned)) {
+        switch (skip->reason) {
+        case SkipReason::too_complex:
+            out.error = "limit: " + skip->detail;  // as the log line has always read
+            return finish(SealOutcome::Status::too_complex);
+        case SkipReason::already_sealed:
+            out.error = skip->detail;
+            return finish(SealOutcome::Status::already_sealed);
+        case SkipReason::message_partial:
+            // seal_precheck()'s reason, which the milter asks at the end of
+            // the header (callbacks.cpp) and plan_seal() never gives.
+            out.error = skip->detail;
+            return finish(SealOutcome::Status::plan_failed);
+        }
+    }
+    const SealPlan& plan = std::get<SealPlan>(planned);
     out.shape = plan.why_header_only.empty() ? plan.shape : plan.shape + ": " + plan.why_header_only;
     if (plan.replace_body) {
         for (const BodySegment& s : plan.body) out.new_size += s.from_original ? s.length : s.owned.size();

@@ -2,8 +2,9 @@
 // to the MTA through a MessageEditor.
 //
 // The plan is made completely before the first change is sent, so a
-// failure to plan (a MIME surprise, a limit, OpenSSL) leaves the message
-// exactly as it was and the caller may pass it on (OnError=accept). A
+// failure to plan (a MIME surprise, OpenSSL) leaves the message exactly as
+// it was and the caller may pass it on (OnError=accept); so does a reason
+// not to seal that planning finds (too complex, already sealed). A
 // failure while sending changes leaves it half-changed: the caller must
 // then never accept it. MessageEditor is the seam between this file and
 // libmilter: the milter passes one that calls smfi_*, the tests a fake that

@@ -6,8 +6,9 @@
 #include <getopt.h>
 
 #include <charconv>
-#include <optional>
 #include <iostream>
+#include <optional>
+#include <variant>
 
 #include <gmime/gmime.h>
 
@@ -112,10 +113,11 @@ int main(int argc, char** argv) {
         if (!have_sender) sender = sender_from_headers(m.headers);
         if (sender.empty()) throw Error(Errc::usage, "no envelope sender: give -f ADDRESS");
         if (auto skip = seal_precheck(m.headers, domain))
-            throw Error(Errc::usage, std::string("not sealing: ") + skip_reason_name(*skip));
+            throw Error(Errc::usage, std::string("not sealing: ") + skip_reason_name(skip->reason));
         options.eol = m.eol;
-        SealPlan plan = plan_seal(m.headers, m.body, sender, key, options);
-        tools::write_stdout(apply_seal_plan(m.headers, m.body, plan, m.eol));
+        const SealResult planned = plan_seal(m.headers, m.body, sender, key, options);
+        if (const SealSkip* skip = std::get_if<SealSkip>(&planned)) throw Error(Errc::usage, skip->detail);
+        tools::write_stdout(apply_seal_plan(m.headers, m.body, std::get<SealPlan>(planned), m.eol));
     } catch (const Error& e) {
         tools::complain(kProg, e.what());
         return 1;

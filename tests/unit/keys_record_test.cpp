@@ -179,21 +179,27 @@ TEST(Verify, TwoSignersCoexistAndOursIsFound) {
     std::string twice = seal_text(once);  // sealed again by example.test
     EXPECT_EQ(judge_text(twice).verdict, Verdict::pass);  // only our key is known
     SplitMessage m = split_message(twice);
-    EXPECT_EQ(seal_precheck(m.headers, "example.test"), SkipReason::already_sealed);
-    EXPECT_EQ(seal_precheck(m.headers, "EXAMPLE.org"), SkipReason::already_sealed);
-    EXPECT_FALSE(seal_precheck(m.headers, "example.net"));
+    auto reason = [&](std::string_view domain) -> std::optional<SkipReason> {
+        const std::optional<SealSkip> skip = seal_precheck(m.headers, domain);
+        return skip ? std::optional(skip->reason) : std::nullopt;
+    };
+    EXPECT_EQ(reason("example.test"), SkipReason::already_sealed);
+    EXPECT_EQ(reason("EXAMPLE.org"), SkipReason::already_sealed);
+    EXPECT_EQ(reason("example.net"), std::nullopt);
 }
 
 TEST(Verify, MessagePartialIsNotSealed) {
     SplitMessage m = split_message("Content-Type: message/partial; id=\"x\"; number=1; total=2\n\nabc\n");
-    EXPECT_EQ(seal_precheck(m.headers, "example.test"), SkipReason::message_partial);
+    const std::optional<SealSkip> skip = seal_precheck(m.headers, "example.test");
+    ASSERT_TRUE(skip);
+    EXPECT_EQ(skip->reason, SkipReason::message_partial);
 }
 
 TEST(Record, RoundTripsThroughAllForms) {
     SplitMessage m = split_message(kMsg);
     SealOptions o;
     o.now = kNow;
-    SealPlan plan = plan_seal(m.headers, m.body, kSender, test_key(), o);
+    SealPlan plan = plan_of(plan_seal(m.headers, m.body, kSender, test_key(), o));
     EXPECT_EQ(parse_record_text(record_text(plan.record)), plan.record);
     HeaderSeal h = parse_header_value(header_value(plan.record, plan.signature));
     EXPECT_EQ(h.record, plan.record);
@@ -205,7 +211,7 @@ TEST(Record, RoundTripsThroughAllForms) {
 
 TEST(Record, HeaderParserIsStrictAboutTags) {
     SplitMessage m = split_message(kMsg);
-    SealPlan plan = plan_seal(m.headers, m.body, kSender, test_key());
+    SealPlan plan = plan_of(plan_seal(m.headers, m.body, kSender, test_key()));
     std::string v = header_value(plan.record, plan.signature);
     EXPECT_THROW(parse_header_value(v + "; x=1"), Error);                    // unknown tag
     EXPECT_THROW(parse_header_value(v + "; v=1"), Error);                    // repeated tag
@@ -218,7 +224,7 @@ TEST(Record, HeaderParserIsStrictAboutTags) {
 
 TEST(Record, RecordTextParserIsStrict) {
     SplitMessage m = split_message(kMsg);
-    SealPlan plan = plan_seal(m.headers, m.body, kSender, test_key());
+    SealPlan plan = plan_of(plan_seal(m.headers, m.body, kSender, test_key()));
     std::string t = record_text(plan.record);
     EXPECT_THROW(parse_record_text(replace_once(t, "Safe to ignore.", "Safe.")), Error);
     EXPECT_THROW(parse_record_text(replace_once(t, "a=ed25519", "a= ed25519")), Error);

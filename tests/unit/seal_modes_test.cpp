@@ -4,6 +4,8 @@
 // kept transfer encoding, the copied charset, The Bat!'s boundary form).
 // Whatever the shape, the sealed message verifies.
 #include <regex>
+#include <utility>
+#include <variant>
 
 #include <gtest/gtest.h>
 
@@ -36,7 +38,7 @@ SealPlan plan_for(const std::string& message, SealMode mode = SealMode::full) {
     SealOptions o = sealing(mode);
     o.now = kNow;
     o.eol = m.eol;
-    return plan_seal(m.headers, m.body, kSender, test_key(), o);
+    return plan_of(plan_seal(m.headers, m.body, kSender, test_key(), o));
 }
 
 // The message as sealed in `mode`; it must verify.
@@ -184,4 +186,52 @@ TEST(SealModes, MailOfTheBatGetsTheBatsBoundaryForm) {
     EXPECT_TRUE(std::regex_search(head, std::regex(R"(boundary="-{10}[0-9A-F]{24}")"))) << head;
     const std::string other = "X-Mailer: Not The Bat!\n" + text_plain("Content-Type: text/plain\n", "Hello.\n");
     EXPECT_NE(header_block(sealed_in(other)).find("boundary=\"=_bounceseal_"), std::string::npos);
+}
+
+// A Content-* field moved into the wrapped part keeps every byte, as the
+// fields left at the top do: a CR before a fold's LF (a line that ended in
+// CR CR LF) is the value's own byte, not part of the line end. The sealer
+// once wrote such a field with the CR dropped.
+TEST(SealModes, WrapMovesAContentFieldByteForByte) {
+    const std::string field = "Content-Description: a note\r\r\n  folded\r\n";
+    const std::string lf = text_plain("Content-Type: text/plain\n" + field, "Hello.\n");
+    std::string m;  // the message in CRLF
+    for (std::size_t i = 0; i < lf.size(); ++i) {
+        if (lf[i] == '\n' && (i == 0 || lf[i - 1] != '\r')) m += '\r';
+        m += lf[i];
+    }
+    const std::string sealed = sealed_in(m);
+    const std::size_t part = sealed.find("\r\n\r\n--=_bounceseal_");
+    ASSERT_NE(part, std::string::npos) << "wrapped";
+    EXPECT_NE(sealed.find(field, part), std::string::npos) << sealed;
+    EXPECT_EQ(sealed.find("Content-Description"), sealed.find(field, part)) << "moved, not copied";
+}
+
+// A MIME tree deeper or wider than the limits a verifier reads is a reason
+// not to seal, answered as a value in every mode, like "already sealed".
+TEST(SealModes, ATreeOverTheLimitsIsAnAnswerInEveryMode) {
+    std::string deep = "--d0\nContent-Type: text/plain\n\nleaf\n--d0--\n";
+    for (int i = 0; i < 5; ++i) {
+        const std::string b = "d" + std::to_string(i);
+        const std::string inner = "d" + std::to_string(i + 1);
+        deep = "--" + inner + "\nContent-Type: multipart/mixed; boundary=\"" + b + "\"\n\n" + deep + "--" + inner + "--\n";
+    }
+    const std::string nested = text_plain("Content-Type: multipart/mixed; boundary=\"d5\"\n", deep);
+    std::string wide_body;
+    for (int i = 0; i < 5; ++i) wide_body += "--w\nContent-Type: text/plain\n\npart " + std::to_string(i) + "\n";
+    const std::string wide = text_plain("Content-Type: multipart/mixed; boundary=\"w\"\n", wide_body + "--w--\n");
+    for (SealMode mode : {SealMode::full, SealMode::append_only, SealMode::header_only}) {
+        for (const auto& [message, detail] : {std::pair{nested, "MIME nesting deeper than 3"},
+                                              std::pair{wide, "more than 3 MIME parts"}}) {
+            const SplitMessage split = split_message(message);
+            SealOptions o = sealing(mode);
+            o.limits = {.max_depth = 3, .max_parts = 3};
+            const SealResult planned = plan_seal(split.headers, split.body, kSender, test_key(), o);
+            const SealSkip* skip = std::get_if<SealSkip>(&planned);
+            ASSERT_NE(skip, nullptr) << "sealed in mode " << static_cast<int>(mode) << ":\n" << message;
+            EXPECT_EQ(skip->reason, SkipReason::too_complex);
+            EXPECT_EQ(skip->detail, detail) << static_cast<int>(mode);
+            EXPECT_STREQ(skip_reason_name(skip->reason), "too-complex");
+        }
+    }
 }

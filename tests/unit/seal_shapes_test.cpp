@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bounceseal/body_in_chief.hpp"
 #include "bounceseal/mime.hpp"
 #include "test_support.hpp"
 
@@ -106,7 +107,7 @@ TEST_P(SealShape, DefaultModeGivesTheDocumentedShape) {
     SealOptions o;  // the default mode
     o.now = kNow;
     o.eol = m.eol;
-    const SealPlan plan = plan_seal(m.headers, m.body, kSender, test_key(), o);
+    const SealPlan plan = plan_of(plan_seal(m.headers, m.body, kSender, test_key(), o));
     const auto exception = kHeaderOnly.find(GetParam().name);
     if (exception != kHeaderOnly.end()) {
         EXPECT_EQ(plan.shape, "header-only");

@@ -2,6 +2,7 @@
 // really do to a message must not break its seal; any change of content must.
 #include <gtest/gtest.h>
 
+#include "bounceseal/body_in_chief.hpp"
 #include "bounceseal/mime.hpp"
 #include "test_support.hpp"
 

@@ -3,6 +3,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <variant>
 
 #include <gtest/gtest.h>
 
@@ -38,13 +39,21 @@ VerifyPolicy alice_policy() {
     return p;
 }
 
+SealPlan plan_of(SealResult planned) {
+    if (const SealSkip* skip = std::get_if<SealSkip>(&planned)) {
+        ADD_FAILURE() << "not sealed: " << skip_reason_name(skip->reason) << ": " << skip->detail;
+        return {};
+    }
+    return std::move(std::get<SealPlan>(planned));
+}
+
 std::string seal_text(std::string_view message, const SealOptions& options, const SealKey& key,
                       std::string_view sender) {
     SplitMessage m = split_message(message);
     SealOptions o = options;
     if (o.now == 0) o.now = kNow;
     if (o.eol.empty()) o.eol = m.eol;
-    SealPlan plan = plan_seal(m.headers, m.body, sender, key, o);
+    const SealPlan plan = plan_of(plan_seal(m.headers, m.body, sender, key, o));
     return apply_seal_plan(m.headers, m.body, plan, m.eol);
 }
 

@@ -27,6 +27,10 @@ SealOptions sealing(SealMode mode);
 // What the verifier checks bounces to kSender's mailbox with.
 VerifyPolicy alice_policy();
 
+// The plan in plan_seal()'s answer; a test failure, and an empty plan,
+// when it answers a SealSkip instead.
+SealPlan plan_of(SealResult planned);
+
 // Seals a whole message (header block and body) as the milter would.
 std::string seal_text(std::string_view message, const SealOptions& options = wrapping(), const SealKey& key = test_key(),
                       std::string_view sender = kSender);

@@ -35,7 +35,7 @@ Vector make_vector(const std::string& name) {
     SplitMessage m = split_message(message);
     SealOptions o = vector_options();
     o.eol = m.eol;
-    SealPlan plan = plan_seal(m.headers, m.body, kSender, test_key(), o);
+    SealPlan plan = plan_of(plan_seal(m.headers, m.body, kSender, test_key(), o));
     Vector v;
     v.record = record_text(plan.record);
     v.header = std::string(kHeaderName) + ":" + header_value(plan.record, plan.signature, true) + "\n";
