@@ -3,22 +3,13 @@
 #include "bounceseal/address.hpp"
 
 #include "bounceseal/encoding.hpp"
+#include "bounceseal/text.hpp"
 
 namespace bounceseal {
-namespace {
-
-std::string_view trim_space(std::string_view s) {
-    constexpr std::string_view kSpace = " \t\r\n";
-    const std::size_t first = s.find_first_not_of(kSpace);
-    if (first == std::string_view::npos) return {};
-    return s.substr(first, s.find_last_not_of(kSpace) - first + 1);
-}
-
-}  // namespace
 
 std::string bare_address(std::string_view path) {
-    std::string_view a = trim_space(path);
-    if (a.size() >= 2 && a.front() == '<' && a.back() == '>') a = trim_space(a.substr(1, a.size() - 2));
+    std::string_view a = trim(path);
+    if (a.size() >= 2 && a.front() == '<' && a.back() == '>') a = trim(a.substr(1, a.size() - 2));
     // RFC 5321 4.1.2: Path = "<" [ A-d-l ":" ] Mailbox ">", each At-domain
     // of the A-d-l starting with '@', which no mailbox does. Without the
     // colon it is no route, and the text is kept as it is.

@@ -179,12 +179,4 @@ std::optional<InlineCopy> anchored_copy(std::string_view text);
 // not such a notification.
 std::optional<std::string> json_header_block(std::string_view text);
 
-// ---- names kept for the sealing side
-
-// seal_shape.cpp still calls text.hpp's iequals and mime_header.hpp's
-// mime_type_of by the names they had when they were defined here; these go
-// when that file includes those headers itself.
-using bounceseal::iequals;
-using bounceseal::mime_type_of;
-
 }  // namespace bounceseal::bounce_detail

@@ -11,14 +11,9 @@
 
 #include "bounceseal/encoding.hpp"
 #include "bounceseal/seal.hpp"
+#include "bounceseal/text.hpp"
 
 namespace bounceseal {
-
-std::string_view after_mbox_from_line(std::string_view text) {
-    if (!text.starts_with("From ")) return text;
-    const std::size_t nl = text.find('\n');
-    return nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-}
 
 std::string line_end_of(std::string_view text, std::string_view none) {
     const std::size_t nl = text.find('\n');
@@ -61,7 +56,7 @@ SplitMessage cut_at_nul(SplitMessage m) {
 
 SplitMessage split_message(std::string_view message) {
     SplitMessage m;
-    message = after_mbox_from_line(message);
+    message.remove_prefix(mbox_from_line(message).size());
     m.eol = line_end_of(message, "\n");
     std::size_t pos = 0;
     while (pos < message.size()) {

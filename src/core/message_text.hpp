@@ -14,12 +14,6 @@
 
 namespace bounceseal {
 
-// `text` after an mbox "From " line (the line and its LF), or all of
-// `text` when it does not start with one. An mbox "From " line is no
-// header field: a parser that took it for one would read the message as a
-// body without a header.
-std::string_view after_mbox_from_line(std::string_view text);
-
 // The line end `text` uses, judged by its first line: "\r\n" when that
 // line ends in CR LF, "\n" when it ends in a bare LF, and `none` when
 // `text` has no line end at all.

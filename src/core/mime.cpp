@@ -10,6 +10,7 @@
 #include <array>
 #include <mutex>
 
+#include "bounceseal/text.hpp"
 #include "message_text.hpp"
 
 namespace bounceseal {
@@ -41,7 +42,7 @@ GPtr<GMimeStream> memory_stream(std::string_view data) {
 }
 
 GPtr<GMimeMessage> parse_message(std::string_view data) {
-    GPtr<GMimeStream> stream = memory_stream(after_mbox_from_line(data));
+    GPtr<GMimeStream> stream = memory_stream(data.substr(mbox_from_line(data).size()));
     GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
     g_mime_parser_set_persist_stream(parser.get(), TRUE);
     return GPtr<GMimeMessage>(g_mime_parser_construct_message(parser.get(), nullptr));

@@ -24,15 +24,12 @@
 #include "bounceseal/body_in_chief.hpp"
 #include "bounceseal/error.hpp"
 #include "bounceseal/mime.hpp"
+#include "bounceseal/text.hpp"
 #include "message_text.hpp"
 #include "seal_shape.hpp"
 
 namespace bounceseal {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && ascii_lower(a) == ascii_lower(b);
-}
 
 bool is_content_field(std::string_view name) { return ascii_lower(name.substr(0, 8)) == "content-"; }
 

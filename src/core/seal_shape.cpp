@@ -12,9 +12,9 @@
 
 #include <gmime/gmime.h>
 
-#include "bounce_internal.hpp"
 #include "bounceseal/encoding.hpp"
 #include "bounceseal/mime.hpp"
+#include "bounceseal/mime_header.hpp"
 #include "message_text.hpp"
 
 namespace bounceseal::seal_shape {
@@ -108,7 +108,7 @@ const char* why_not_wrap_text(const std::string& type, GMimeObject* entity) {
 }  // namespace
 
 const char* why_not_wrap(const std::vector<HeaderField>& headers, GMimeObject* entity) {
-    const std::string type = bounce_detail::mime_type_of(entity);
+    const std::string type = mime_type_of(entity);
     if (is_encrypted(type)) return "encrypted";
     if (type == "multipart/report") return "report";
     if (is_single_attachment(type)) return "single-attachment";
