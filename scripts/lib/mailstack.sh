@@ -22,6 +22,8 @@
 # 25), send anything off the machine, or touch users other than the bs-*
 # test users it creates. Parallel instances work: each has its own tree,
 # port (MS_PORT=auto) and mailboxes; the test users are shared.
+# Its mailboxes and SMTP traffic are in mailstack_mail.sh, its log capture
+# in mailstack_log.sh; this file sources both.
 #
 # Settings (set before ms_init; defaults in brackets):
 #   MS_PORT [2525] SMTP port, or "auto" for a free one
@@ -91,6 +93,12 @@ MS__JOURNAL_SINCE=     # journal mode: cursor (or @time) where this instance beg
 . "$MS_LIBDIR/packages.sh"
 # shellcheck source=proc.sh
 . "$MS_LIBDIR/proc.sh"
+# The parts of the harness in files of their own: mailboxes and traffic,
+# and the log capture.
+# shellcheck source=mailstack_mail.sh
+. "$MS_LIBDIR/mailstack_mail.sh"
+# shellcheck source=mailstack_log.sh
+. "$MS_LIBDIR/mailstack_log.sh"
 
 # ---------------------------------------------------------------- helpers --
 
@@ -203,18 +211,6 @@ ms__reap_stale() {
   flock -u "$lockfd"; exec {lockfd}>&-
 }
 
-# ms__journald_devlog: /dev/log is systemd-journald's (as on a stock Debian
-# 12, where no other syslog daemon is installed) and journalctl can read it.
-ms__journald_devlog() {
-  [ -S /run/systemd/journal/dev-log ] && [ "$(readlink -f /dev/log)" = /run/systemd/journal/dev-log ] &&
-    command -v journalctl > /dev/null
-}
-
-# ms__probe_devlog: something is serving /dev/log.
-ms__probe_devlog() {
-  [ -S /dev/log ] && logger --socket-errors=on -u /dev/log -t bounceseal-harness probe 2>/dev/null
-}
-
 # --------------------------------------------------------------- generic --
 
 # ms_waitfor TIMEOUT CMD [ARGS...]: runs CMD every 0.1 s until it succeeds
@@ -316,106 +312,6 @@ ms_init() {
 
   ms__log_start
   ms_add_user bs-postmaster --plain
-}
-
-# ms_addr USER: the test user's mail address.
-ms_addr() { printf '%s@%s\n' "$1" "$MS_DOMAIN"; }
-
-# ms_user_home USER: the user's home for this instance (HOME during delivery).
-ms_user_home() { printf '%s/home/%s\n' "$MS_DIR" "$1"; }
-
-# ms_maildir USER [FOLDER]: the user's Maildir, or a folder in it (e.g.
-# .Quarantine), for this instance.
-ms_maildir() { printf '%s/Maildir/%s\n' "$(ms_user_home "$1")" "${2:-}"; }
-
-# ms_count USER [FOLDER]: number of messages in the Maildir (new and cur).
-ms_count() {
-  local d
-  d=$(ms_maildir "$1" "${2:-}")
-  { find "$d/new" "$d/cur" -maxdepth 1 -type f 2>/dev/null || true; } | wc -l
-}
-
-# ms__render_rc USER OUT: the shipped recipe, conf/procmailrc.example (its
-# recipe (a)), with the harness's verifier command as VERIFY, the user's
-# address as ME and a procmail log; nothing else of it changes, so the tests
-# run what an administrator installs. Bash substitution: any characters in
-# the verifier command are taken as they are.
-ms__render_rc() {
-  local t verify_line='VERIFY=/usr/bin/bounceseal-verify' me_line='ME=alice@example.org'
-  t=$(<"$MS_LIBDIR/../../conf/procmailrc.example")
-  [[ $t == *"$verify_line"* && $t == *"$me_line"* && $t == *$'\nSHELL=/bin/sh\n'* ]] \
-    || ms__die "conf/procmailrc.example lacks its VERIFY=, ME= or SHELL= line"
-  # Quoted replacements: bash 5.2 would otherwise expand "&" in them.
-  t=${t/"$verify_line"/"VERIFY=\"$MS_VERIFIER\""}
-  t=${t/"$me_line"/"ME=$(ms_addr "$1")"}
-  t=${t/$'\nSHELL=/bin/sh\n'/$'\nSHELL=/bin/sh\nLOGFILE=$HOME/procmail.log\nLOGABSTRACT=all\n'}
-  printf '%s\n' "$t" > "$2"
-}
-
-# ms_add_user NAME [--plain]: makes sure the system test user NAME exists
-# (names must start with "bs-"; an existing account is used only if it is
-# one of ours, i.e. its home is under MS_USERS_HOME) and gives it a Maildir
-# and a recipe for this instance. --plain: inbox only, no verifier. The
-# account's ~/.procmailrc is a fixed dispatcher that hands over to the
-# recipe in the tree of the instance delivering (passed as procmail's $1),
-# which is why parallel instances do not share mailboxes. Idempotent.
-ms_add_user() {
-  local name=$1 plain=${2:-} home rc tmp d grp
-  ms__need_init
-  [[ $name =~ ^bs-[a-z0-9][a-z0-9-]{0,28}$ ]] \
-    || ms__die "ms_add_user: test user names look like bs-alice (got '$name')"
-  if [ "$plain" != --plain ] && [ -z "$MS_VERIFIER" ]; then
-    ms__die "ms_add_user: set MS_VERIFIER (the verifier command) first"
-  fi
-  install -d -m 0755 -o root -g root "$MS_USERS_HOME"
-  if ! id -u "$name" >/dev/null 2>&1; then
-    # A parallel instance may create it at the same moment: then useradd
-    # fails and the account exists, which is all we need.
-    useradd --system --user-group --no-create-home --home-dir "$MS_USERS_HOME/$name" \
-      --shell /usr/sbin/nologin --comment "bounceseal mail harness test user" "$name" \
-      2>/dev/null || id -u "$name" >/dev/null 2>&1 || ms__die "useradd $name failed"
-  fi
-  home=$(getent passwd "$name" | cut -d: -f6)
-  [ "$home" = "$MS_USERS_HOME/$name" ] \
-    || ms__die "ms_add_user: $name exists with home $home, not a harness test user; not touching it"
-  install -d -m 0755 -o "$name" -g "$(id -gn "$name")" "$home"
-  rc="$home/.procmailrc"
-  tmp=$(mktemp "$home/.procmailrc.XXXXXX")
-  cat > "$tmp" <<'EOF'
-# ~/.procmailrc of a bounceseal mail harness test user (written by the
-# harness; safe to delete together with the account). The harness's private
-# sendmail passes its private tree as $1; the recipe and mailboxes for that
-# instance live in <tree>/home/<user>. Mail from elsewhere takes procmail's
-# default path.
-SHELL=/bin/sh
-MS_TREE=$1
-:0
-* MS_TREE ?? ^^/
-{
-  HOME=$MS_TREE/home/$LOGNAME
-  SWITCHRC=$HOME/.procmailrc
-  # Reached only if that recipe is unreadable: keep the mail queued.
-  EXITCODE=75
-  HOST
-}
-EOF
-  chown "$name:$(id -gn "$name")" "$tmp"; chmod 0644 "$tmp"
-  mv -f "$tmp" "$rc"          # atomic: a parallel delivery never sees half a file
-
-  home=$(ms_user_home "$name")
-  grp=$(id -gn "$name")
-  install -d -m 0700 -o "$name" -g "$grp" "$home" "$home/Maildir"
-  for d in "$home/Maildir" "$home/Maildir/.Quarantine"; do
-    install -d -m 0700 -o "$name" -g "$grp" "$d" "$d/new" "$d/cur" "$d/tmp"
-  done
-  if [ "$plain" = --plain ]; then
-    # shellcheck disable=SC2016  # procmail variables, written literally
-    printf 'SHELL=/bin/sh\nLOGFILE=$HOME/procmail.log\nDEFAULT=$HOME/Maildir/\n' > "$home/.procmailrc"
-  else
-    ms__render_rc "$name" "$home/.procmailrc"
-  fi
-  # procmail ignores a recipe that is group/world-writable or owned by others.
-  chown "$name:$grp" "$home/.procmailrc"; chmod 0644 "$home/.procmailrc"
 }
 
 # ------------------------------------------------------------- sendmail --
@@ -536,171 +432,6 @@ ms_stop_pid() {
   ms__say "pid $pid ignored SIGTERM for $t s; killing it"
   kill -KILL "$pid" 2>/dev/null || true
   ms_waitfor 2 ms__gone "$pid"
-}
-
-# --------------------------------------------------------------- traffic --
-
-# ms_send FROM TO [BODY|@FILE] [SWAKS-ARGS...]: one SMTP transaction to the
-# instance via swaks (FROM may be '<>' for a null sender; @FILE sends FILE as
-# the whole message). The transcript goes to $MS_LAST_SEND and is appended to
-# $MS_DIR/swaks.log. Returns swaks's status (non-zero on any 4xx/5xx).
-ms_send() {
-  local from=$1 to=$2 data=${3:-} rc=0 args
-  shift 2; [ $# -gt 0 ] && shift
-  ms__need_init
-  args=(--server 127.0.0.1 --port "$MS_PORT" --helo "$MS_HELO" --from "$from" --to "$to" --timeout 20)
-  case $data in
-    @*) args+=(--data "$data") ;;
-    '') ;;
-    *) args+=(--body "$data") ;;
-  esac
-  MS_LAST_SEND=$MS_DIR/last-send.txt
-  timeout 60 swaks "${args[@]}" "$@" >"$MS_LAST_SEND" 2>&1 || rc=$?
-  cat "$MS_LAST_SEND" >> "$MS_DIR/swaks.log"
-  return "$rc"
-}
-
-# ms__has_count USER COUNT [FOLDER]: condition for ms_wait_maildir.
-ms__has_count() { [ "$(ms_count "$1" "${3:-}")" -ge "$2" ]; }
-
-# ms_wait_maildir USER COUNT TIMEOUT [FOLDER]: waits until the user's Maildir
-# (or FOLDER, e.g. .Quarantine) holds at least COUNT messages.
-ms_wait_maildir() { ms_waitfor "$3" ms__has_count "$1" "$2" "${4:-}"; }
-
-# ms_queue_count: messages in this instance's queue.
-ms_queue_count() { find "$MS_DIR/queue" -maxdepth 1 -name 'qf*' -type f 2>/dev/null | wc -l; }
-
-# ms__queue_empty: condition for ms_wait_queue_empty.
-ms__queue_empty() { [ "$(ms_queue_count)" -eq 0 ]; }
-
-# ms_queue_run [TIMEOUT]: one queue run in the foreground (-qf, no forked
-# workers), bounded by TIMEOUT s (default 60).
-ms_queue_run() {
-  ms__need_init
-  ms__ns
-  timeout "${1:-60}" "${MS__NS[@]}" /usr/sbin/sendmail -L"$MS_TAG" -C "$MS_DIR/sendmail.cf" -qf \
-    >>"$MS_DIR/sendmail.out" 2>&1
-}
-
-# ms_wait_queue_empty TIMEOUT: waits until the queue is empty (the daemon's
-# own queue runners fork, so poll rather than trust any one command).
-ms_wait_queue_empty() { ms_waitfor "$1" ms__queue_empty; }
-
-# ------------------------------------------------------------------ logs --
-
-# ms__log_start: log capture. If /dev/log is served by a harness listener
-# (another instance), attach to it; if it is journald's, read the journal
-# from its current end; if another syslog daemon serves it, use the
-# system's mail log file from its current end; if nothing serves it, start
-# devlog.py on /dev/log. Every harness listener writes to one file per
-# instance ($MS_DIR/maillog) through a tap; the last instance to leave stops
-# it and removes the socket.
-ms__log_start() {
-  local shared=$MS_BASE/devlog lockfd lpid f
-  install -d -m 0755 "$MS_BASE"
-  exec {lockfd}>"$MS_BASE/devlog.lock"
-  flock -w 15 "$lockfd" || { exec {lockfd}>&-; ms__say "devlog lock busy"; return 1; }
-  lpid=$(cat "$shared/pid" 2>/dev/null || true)
-  if [ -n "$lpid" ] && ms__alive "$lpid" && grep -q devlog.py "/proc/$lpid/cmdline" 2>/dev/null \
-     && ms__probe_devlog; then
-    ms__attach_tap "$shared"
-  elif ms__journald_devlog && ms__probe_devlog; then
-    MS_LOG_MODE=journal MS_LOG=journal
-    MS__JOURNAL_SINCE=$(journalctl -q -n 0 --show-cursor 2>/dev/null | sed -n 's/^-- cursor: //p')
-    # An empty journal has no cursor yet: everything from now on, then.
-    [ -n "$MS__JOURNAL_SINCE" ] || MS__JOURNAL_SINCE=@$(( $(ms__now_us) / 1000000 - 1 ))
-  elif ms__probe_devlog; then
-    MS_LOG_MODE=syslog MS_LOG=''
-    for f in /var/log/mail.log /var/log/maillog /var/log/syslog /var/log/messages; do
-      [ -r "$f" ] && { MS_LOG=$f; break; }
-    done
-    if [ -n "$MS_LOG" ]; then MS__LOG_OFFSET=$(stat -c %s "$MS_LOG"); else
-      MS_LOG_MODE=none; ms__say "logs go to the system syslog (no readable log file found)"; fi
-  else
-    # A listener of ours whose socket was removed under it: replace it.
-    if [ -n "$lpid" ] && grep -q devlog.py "/proc/$lpid/cmdline" 2>/dev/null; then
-      ms_stop_pid "$lpid" 5 || true
-    fi
-    rm -rf "$shared"
-    install -d -m 0755 "$shared" "$shared/taps"
-    "$MS_PYTHON" "$MS_LIBDIR/devlog.py" /dev/log "$shared/taps" >>"$shared/devlog.err" 2>&1 </dev/null &
-    printf '%s\n' "$!" > "$shared/pid"
-    ms__attach_tap "$shared"
-    ms_waitfor 5 ms__probe_devlog || ms__say "devlog.py did not come up; see $shared/devlog.err"
-  fi
-  flock -u "$lockfd"; exec {lockfd}>&-
-}
-
-# ms__attach_tap SHARED: registers $MS_DIR/maillog with the shared listener;
-# the owner PID in the tap lets a later instance drop taps of crashed runs.
-# The tap is written under a dot name and renamed, so the listener never
-# reads half of one; both steps run under the devlog lock.
-ms__attach_tap() {
-  : > "$MS_DIR/maillog"
-  printf '%s\n%s\n' "$BASHPID" "$MS_DIR/maillog" > "$1/taps/.$MS_RUN_ID"
-  mv -f "$1/taps/.$MS_RUN_ID" "$1/taps/$MS_RUN_ID"
-  MS_LOG_MODE=devlog MS_LOG=$MS_DIR/maillog MS__LOG_OFFSET=0
-}
-
-# ms__log_stop: detaches from the shared listener, dropping the taps of
-# crashed runs; the last one out stops it by PID and removes the /dev/log
-# socket it created.
-ms__log_stop() {
-  local shared=$MS_BASE/devlog lockfd lpid t owner
-  [ "$MS_LOG_MODE" = devlog ] || return 0
-  exec {lockfd}>"$MS_BASE/devlog.lock"
-  flock -w 15 "$lockfd" || { exec {lockfd}>&-; return 1; }
-  rm -f "$shared/taps/$MS_RUN_ID"
-  for t in "$shared"/taps/* "$shared"/taps/.[!.]*; do
-    [ -f "$t" ] || continue
-    # A dot name is a tap between write and rename; with the lock held here
-    # no live run is writing one, so it is a crashed run's.
-    case ${t##*/} in .*) rm -f "$t"; continue ;; esac
-    owner=$(head -1 "$t")
-    ms__alive "$owner" || rm -f "$t"
-  done
-  if [ -z "$(ls -A "$shared/taps" 2>/dev/null)" ]; then
-    lpid=$(cat "$shared/pid" 2>/dev/null || true)
-    if [ -n "$lpid" ] && grep -q devlog.py "/proc/$lpid/cmdline" 2>/dev/null; then
-      ms_stop_pid "$lpid" 5 || true
-    fi
-    # devlog.py removes its socket on SIGTERM; this covers a SIGKILL.
-    if [ -S /dev/log ] && ! ms__probe_devlog; then rm -f /dev/log; fi
-    rm -rf "$shared"
-  fi
-  flock -u "$lockfd"; exec {lockfd}>&-
-  MS_LOG_MODE=none
-}
-
-# ms_log_file: prints the file holding this instance's syslog lines
-# ("journal" if they are in the systemd journal; empty if logs go to a
-# system syslog whose file cannot be read).
-ms_log_file() { printf '%s\n' "$MS_LOG"; }
-
-# ms_log_lines: prints the syslog lines of this instance's lifetime, each
-# as a syslog file has it ("Mon DD HH:MM:SS host tag[pid]: message").
-ms_log_lines() {
-  [ -n "$MS_LOG" ] || return 1
-  if [ "$MS_LOG_MODE" = journal ]; then
-    case $MS__JOURNAL_SINCE in
-      @*) journalctl -q --no-pager -o short --since "$MS__JOURNAL_SINCE" ;;
-      *) journalctl -q --no-pager -o short --after-cursor "$MS__JOURNAL_SINCE" ;;
-    esac
-    return
-  fi
-  tail -c +"$((MS__LOG_OFFSET + 1))" "$MS_LOG"
-}
-
-# ms__log_has ERE: condition for ms_wait_log.
-ms__log_has() { [ -n "$MS_LOG" ] && grep -qE -- "$1" < <(ms_log_lines); }
-
-# ms_wait_log ERE TIMEOUT: waits for a log line matching ERE. Returns 2 at
-# once if no log is readable. Instances running at the same time share what
-# the listener hears, so match something of this run (queue id, address,
-# $MS_TAG) when that matters.
-ms_wait_log() {
-  [ -n "$MS_LOG" ] || { ms__say "no readable log (mode $MS_LOG_MODE)"; return 2; }
-  ms_waitfor "$2" ms__log_has "$1"
 }
 
 # --------------------------------------------------------------- cleanup --

@@ -3,6 +3,7 @@
 # to this file so that it works from wherever it is included.
 add_executable(common_tests
   ${CMAKE_CURRENT_LIST_DIR}/config_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/config_docs_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/log_test.cpp
 )
 target_link_libraries(common_tests PRIVATE
