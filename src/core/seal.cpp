@@ -419,6 +419,12 @@ SealResult plan_seal(const std::vector<HeaderField>& headers, std::string_view b
                      std::string_view envelope_sender, const SealKey& key, const SealOptions& options) {
     if (!valid_domain(key.domain) || !valid_selector(key.selector))
         throw Error(Errc::usage, "seal key: invalid domain or selector");
+    // A header line that starts with white space and follows no field (the
+    // message's first line, say) has no name: written back as ":value" it
+    // would end the header block where a reader had none. Refused before
+    // any change, like any message that cannot be sealed.
+    for (const HeaderField& h : headers)
+        if (h.name.empty()) throw Error(Errc::mime, "a header line without a field name");
     mime_init();
     const std::string eol = options.eol.empty() ? line_end_of(body, "\r\n") : options.eol;
     std::variant<Shape, SealSkip> shape = choose_shape(headers, body, eol, options, key.domain);
