@@ -53,18 +53,26 @@ TopType top_type(const std::vector<HeaderField>& headers) {
 
 // Offset of the line "--boundary--" that closes the top-level multipart, or
 // npos. A nested multipart cannot use the same boundary (RFC 2046 5.1.2).
+// Also npos when a line before it starts with "--boundary" but is neither a
+// delimiter nor the close delimiter ("--boundary--more", "--boundary-x"):
+// MIME parsers differ on such lines (GMime may take one for the close
+// delimiter), so parts appended before the later close delimiter could sit
+// in what a verifier reads as the epilogue.
 std::size_t close_delimiter(std::string_view body, std::string_view boundary) {
     if (boundary.empty()) return std::string_view::npos;
-    const std::string close = "--" + std::string(boundary) + "--";
+    const std::string delimiter = "--" + std::string(boundary);
+    // Only transport padding may follow on the line, and then the line's
+    // end: LF or CRLF. A CR before anything else is no line end to GMime.
+    auto ends_line = [&](std::size_t after) {
+        while (after < body.size() && (body[after] == ' ' || body[after] == '\t')) ++after;
+        return after == body.size() || body[after] == '\n' || body.compare(after, 2, "\r\n") == 0;
+    };
     std::size_t pos = 0;
     while (pos < body.size()) {
-        if (body.compare(pos, close.size(), close) == 0) {
-            std::size_t after = pos + close.size();
-            // Only transport padding may follow on the line, and then the
-            // line's end: LF or CRLF. A CR before anything else is no line
-            // end to GMime, which then reads no close delimiter here.
-            while (after < body.size() && (body[after] == ' ' || body[after] == '\t')) ++after;
-            if (after == body.size() || body[after] == '\n' || body.compare(after, 2, "\r\n") == 0) return pos;
+        if (body.compare(pos, delimiter.size(), delimiter) == 0) {
+            const std::size_t after = pos + delimiter.size();
+            if (body.compare(after, 2, "--") == 0 && ends_line(after + 2)) return pos;
+            if (!ends_line(after)) return std::string_view::npos;  // a line parsers read differently
         }
         std::size_t nl = body.find('\n', pos);
         if (nl == std::string_view::npos) break;
