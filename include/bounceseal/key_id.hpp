@@ -6,8 +6,8 @@
 // configuration check of Domain, Selector and SenderDomains, which reports
 // the same words as kDomainSyntax and kSelectorSyntax. It checks form only:
 // whether the domain exists or a key of that selector does is for the
-// caller to find out. Header-only, so the configuration code can use it
-// without linking the core library.
+// caller to find out. Header-only: the rules are small constexpr
+// functions.
 #pragma once
 
 #include <cstddef>
